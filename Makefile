@@ -1,0 +1,88 @@
+# 智慧党建 — the two commands a newcomer runs: `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DJ := $(BIN)/dangjian
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+PG_USER ?= postgres
+PG_URL ?= postgres://$(PG_USER)@$(PG_HOST):$(PG_PORT)/dangjian
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install frontend browser demo serve test lint check-migrations test-sqlite test-pg test-fast clean seed bench
+
+install: $(VENV)/.installed frontend
+
+$(VENV)/.installed: pyproject.toml requirements/lock.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e '.[dev]'
+	touch $@
+
+# Browser libraries come from the npm registry and are served by WhiteNoise from static/vendor.
+frontend: dangjian/static/vendor/.installed
+
+dangjian/static/vendor/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf dangjian/static/vendor && mkdir -p dangjian/static/vendor/tabler dangjian/static/vendor/tabler-icons
+	cp frontend/node_modules/@tabler/core/dist/css/tabler.min.css dangjian/static/vendor/tabler/
+	cp frontend/node_modules/@tabler/core/dist/js/tabler.min.js dangjian/static/vendor/tabler/
+	cp -r frontend/node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css frontend/node_modules/@tabler/icons-webfont/dist/fonts dangjian/static/vendor/tabler-icons/
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js dangjian/static/vendor/
+	cp frontend/node_modules/alpinejs/dist/cdn.min.js dangjian/static/vendor/alpine.min.js
+	cp frontend/node_modules/echarts/dist/echarts.min.js dangjian/static/vendor/
+	touch $@
+
+# Debian's Chromium and a CJK font for the real-browser tests (never a downloaded browser).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  echo "Installing Debian chromium and fonts-wqy-microhei …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+demo: install
+	$(DJ) migrate --noinput
+	$(DJ) seed --scale county --seed 42 --if-empty
+	$(DJ) demo_logins
+	@echo "后台任务进程与网站一同启动；按 Ctrl-C 停止。  Serving http://$(HOST):$(PORT)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(DJ) db_worker --interval 2 >var/worker.log 2>&1 & \
+	  DEBUG=$${DEBUG:-0} $(DJ) runserver --noreload $(HOST):$(PORT)
+
+serve: install
+	$(DJ) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+check-migrations: install
+	$(DJ) makemigrations --check --dry-run
+
+test-sqlite: install browser
+	@echo "== pytest on SQLite"
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-pg: install browser
+	@if pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null || \
+	    $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL:dangjian=postgres)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== pytest on PostgreSQL ($(PG_HOST):$(PG_PORT))"; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q $(PYTEST_ARGS); \
+	else \
+	  echo "== PostgreSQL not reachable at $(PG_HOST):$(PG_PORT): skipped the PostgreSQL run"; \
+	fi
+
+test: lint check-migrations test-sqlite test-pg
+
+test-fast: install
+	$(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
+
+bench: install
+	$(DJ) bench --scale county
+
+clean:
+	rm -rf $(VENV) frontend/node_modules dangjian/static/vendor var/staticfiles

@@ -1,0 +1,67 @@
+"""The JSON API at /api/v1/: one NinjaAPI, each app mounts its router.
+
+Errors are JSON ``{"code": "...", "message": "中文说明"}`` with a stable code.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.security import django_auth
+
+from dangjian.accounts.api import BearerTokenAuth
+from dangjian.accounts.api import router as accounts_router
+from dangjian.core.api import router as core_router
+from dangjian.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="智慧党建 API",
+    version="1",
+    description="组织体系、账号与日历。认证：浏览器会话，或 `Authorization: Bearer <令牌>`。",
+    auth=[BearerTokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, **extra: object
+) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", str(exc) or "未找到，或您无权查看")
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "forbidden", str(exc) or "您没有权限执行此操作")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthorized", "未登录，或 API 令牌无效、已吊销或已过期")
+
+
+@api.exception_handler(ValidationError)
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        message = "；".join(m for msgs in fields.values() for m in msgs)
+        return _error(request, 400, "invalid", message, fields=fields)
+    code = getattr(exc, "code", None) or "invalid"
+    return _error(request, 400, code, "；".join(exc.messages))
+
+
+@api.exception_handler(SchemaValidationError)
+def on_schema_invalid(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    return _error(request, 422, "invalid_input", "请求参数格式不正确", detail=exc.errors)
+
+
+api.add_router("/orgs/", orgs_router)
+api.add_router("/calendar/", core_router)
+api.add_router("/", accounts_router)

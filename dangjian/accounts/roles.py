@@ -1,0 +1,55 @@
+"""Roles and what each may do. Later capabilities add their actions here.
+
+A grant of a role on an organization covers that organization's whole subtree.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", "组织部管理员"
+    PARTY_WORKER = "party_worker", "党务工作者"
+    SECRETARY = "secretary", "支部书记"
+    MEMBER = "member", "党员"
+    GRID_WORKER = "grid_worker", "网格员"
+    INSPECTOR = "inspector", "巡察（只读）"
+
+
+class Action(models.TextChoices):
+    ORG_VIEW = "org.view", "查看组织"
+    ORG_CREATE = "org.create", "新建下级组织"
+    ORG_UPDATE = "org.update", "修改组织信息"
+    ORG_MOVE = "org.move", "调整隶属关系"
+    ORG_LINK = "org.link", "维护联建关系"
+    AUDIT_VIEW = "audit.view", "查看审计日志"
+    GRANT_MANAGE = "grant.manage", "分配角色"
+    CALENDAR_MANAGE = "calendar.manage", "维护节假日"
+
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.ORG_ADMIN: frozenset(Action.values),
+    Role.PARTY_WORKER: frozenset(
+        {
+            Action.ORG_VIEW,
+            Action.ORG_CREATE,
+            Action.ORG_UPDATE,
+            Action.ORG_MOVE,
+            Action.ORG_LINK,
+            Action.AUDIT_VIEW,
+        }
+    ),
+    Role.SECRETARY: frozenset({Action.ORG_VIEW, Action.ORG_UPDATE, Action.ORG_CREATE}),
+    Role.MEMBER: frozenset({Action.ORG_VIEW}),
+    Role.GRID_WORKER: frozenset({Action.ORG_VIEW}),
+    Role.INSPECTOR: frozenset({Action.ORG_VIEW, Action.AUDIT_VIEW}),
+}
+
+# Django permissions (system configuration) that a role grants wherever it is held.
+ROLE_DJANGO_PERMS: dict[str, frozenset[str]] = {
+    Role.ORG_ADMIN: frozenset({"core.change_calendarday"}),
+}
+
+# Order in which a user's grants are listed and the default working grant is chosen.
+ROLE_RANK = {r: i for i, r in enumerate(Role.values)}

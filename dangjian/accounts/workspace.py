@@ -1,0 +1,65 @@
+"""The viewer's workspace: working grant (organization + role) and the sidebar for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from dangjian.accounts.roles import ROLE_ACTIONS
+from dangjian.orgs.access import ActiveGrant, viewer_grants
+
+
+@dataclass
+class NavItem:
+    label: str
+    url: str
+    icon: str
+    key: str
+
+
+@dataclass
+class Workspace:
+    grants: list[ActiveGrant] = field(default_factory=list)
+    current: ActiveGrant | None = None
+    nav: list[NavItem] = field(default_factory=list)
+
+    @property
+    def has_choice(self) -> bool:
+        return len(self.grants) > 1
+
+
+# (action needed in the working grant's role, label, url name, icon, key). Only capabilities
+# that exist are listed: a later issue adds its own line.
+NAV: list[tuple[str | None, str, str, str, str]] = [
+    (None, "首页", "home", "ti-home", "home"),
+    ("org.view", "组织体系", "orgs:tree", "ti-sitemap", "orgs"),
+    ("audit.view", "审计日志", "orgs:audit", "ti-history", "audit"),
+    ("calendar.manage", "节假日设置", "core:calendar", "ti-calendar", "calendar"),
+    (None, "API 令牌", "accounts:tokens", "ti-key", "tokens"),
+]
+
+
+def current_grant(viewer: Any, session: Any) -> ActiveGrant | None:
+    grants = viewer_grants(viewer)
+    if not grants:
+        return None
+    chosen = session.get("working_grant_id") if session is not None else None
+    return next((g for g in grants if g.id == chosen), grants[0])
+
+
+def workspace_for(request: HttpRequest) -> Workspace:
+    viewer = getattr(request, "user", None)
+    if viewer is None or not viewer.is_authenticated:
+        return Workspace()
+    grants = viewer_grants(viewer)
+    current = current_grant(viewer, request.session)
+    actions = ROLE_ACTIONS.get(current.role, frozenset()) if current else frozenset()
+    nav = [
+        NavItem(label, reverse(url), icon, key)
+        for need, label, url, icon, key in NAV
+        if need is None or need in actions
+    ]
+    return Workspace(grants=grants, current=current, nav=nav)
