@@ -101,7 +101,7 @@ def org_subtree_counts(*, viewer: Any, org: Organization) -> SubtreeCounts:
     )
     labels = dict(Organization.Sector.choices)
     by_sector = sorted(((s, labels.get(s, s), n) for s, n in by_sector_raw), key=lambda r: -r[2])
-    T = Organization.Type
+    types = Organization.Type
     users = (
         RoleGrant.objects.filter(subtree_q("org__path", org.path))
         .values("user_id")
@@ -112,11 +112,16 @@ def org_subtree_counts(*, viewer: Any, org: Organization) -> SubtreeCounts:
         total=sum(by_type.values()),
         committees=sum(
             by_type.get(t, 0)
-            for t in (T.LOCAL_COMMITTEE, T.WORKING_COMMITTEE, T.COMMITTEE, T.SECONDARY_COMMITTEE)
+            for t in (
+                types.LOCAL_COMMITTEE,
+                types.WORKING_COMMITTEE,
+                types.COMMITTEE,
+                types.SECONDARY_COMMITTEE,
+            )
         ),
-        general_branches=by_type.get(T.GENERAL_BRANCH, 0),
+        general_branches=by_type.get(types.GENERAL_BRANCH, 0),
         branches=sum(by_type.get(t, 0) for t in BRANCH_TYPES),
-        groups=by_type.get(T.GROUP, 0),
+        groups=by_type.get(types.GROUP, 0),
         by_sector=by_sector,
         users=users,
     )

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from dangjian.core.audit import audit_record, field_changes
 from dangjian.core.models import OrgPathCopy
@@ -97,7 +98,7 @@ def _clean_fields(data: dict[str, Any], *, instance: Organization | None = None)
     if start and end and end <= start:
         errors["term_end"] = "任期届满日期必须晚于任期开始日期"
     established = data.get("established_on")
-    if established and established > dt.date.today() + dt.timedelta(days=1):
+    if established and established > timezone.localdate() + dt.timedelta(days=1):
         errors["established_on"] = "成立日期不能晚于今天"
     if errors:
         raise ValidationError(errors)
