@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
+    "dangjian.demo",
 ]
 
 MIDDLEWARE = [
