@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
-from dangjian.core import views as core_views
+from dangjian.orgs import views as org_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", org_views.home, name="home"),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("system/", include("dangjian.core.urls")),

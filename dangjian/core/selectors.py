@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from dangjian.core.models import AuditLog, Notification
+from dangjian.core.models import AuditLog, CalendarDay, Notification
 from dangjian.core.paths import subtrees_q
 
 
@@ -41,3 +42,10 @@ def notifications_for(*, viewer: Any, limit: int = 30) -> QuerySet[Notification]
 def notification_unread_count(*, viewer: Any) -> int:
     """Unread notifications of the viewer (capped at 100: the bell shows 99+)."""
     return Notification.objects.filter(recipient=viewer, read_at__isnull=True)[:100].count()
+
+
+def calendar_days(*, year: int) -> QuerySet[CalendarDay]:
+    """The calendar exceptions (holidays on weekdays, 调休 weekends) of one year."""
+    return CalendarDay.objects.filter(
+        date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31)
+    ).order_by("date")

@@ -46,7 +46,7 @@ def calendar_day_set(*, actor: Any, date: dt.date, kind: str, name: str = "") ->
         obj=day,
         changes={
             "kind": [None if created else before["kind"], kind],
-            "name": [before["name"], name],
+            "name": [None if created else before["name"], name],
         },
     )
     workdays.clear_cache()

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from dangjian.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/bell/", views.notification_bell, name="bell"),
+    path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
+    path("calendar/", views.calendar_page, name="calendar"),
+    path("calendar/<str:date>/delete/", views.calendar_delete, name="calendar_delete"),
+]

@@ -1,17 +1,119 @@
+"""Pages owned by core: error pages, notifications, the holiday calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from dangjian.core import selectors, services
+from dangjian.core.forms import StyledFormMixin
+from dangjian.core.models import CalendarDay
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok")
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": message},
+        status=status,
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return HttpResponse("404", status=404)
+    return _error(request, 404, "页面不存在", "您访问的页面不存在，或您无权查看。")
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return HttpResponse("403", status=403)
+    detail = str(exception) if str(exception) else "您没有权限执行此操作。"
+    return _error(request, 403, "没有权限", detail)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("500", status=500)
+    return _error(request, 500, "系统出错了", "服务器处理请求时出错，已记录日志。请稍后重试。")
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notes = selectors.notifications_for(viewer=request.user, limit=100)
+    return TemplateResponse(
+        request,
+        "core/notification_list.html",
+        {"notifications": notes, "nav_active": "notifications"},
+    )
+
+
+@login_required
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    count = selectors.notification_unread_count(viewer=request.user)
+    return TemplateResponse(request, "core/notification_bell.html", {"unread": count})
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    n = services.notification_mark_read(actor=request.user)
+    messages.success(request, f"已将 {n} 条通知标记为已读")
+    return redirect("core:notifications")
+
+
+class CalendarDayForm(StyledFormMixin, forms.Form):
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label="类型", choices=CalendarDay.Kind.choices)
+    name = forms.CharField(label="名称", max_length=50, required=False)
+
+
+@login_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(services.CALENDAR_PERMISSION):
+        raise PermissionDenied("只有组织部管理员可以维护节假日")
+    today = dt.date.today()  # noqa: DTZ011 — a year picker, the local date is what is meant
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = max(2004, min(year, today.year + 5))
+    form = CalendarDayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.calendar_day_set(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存 {form.cleaned_data['date']:%Y年%m月%d日}")
+            return redirect(f"{request.path}?year={form.cleaned_data['date'].year}")
+    days = selectors.calendar_days(year=year)
+    return TemplateResponse(
+        request,
+        "core/calendar.html",
+        {
+            "form": form,
+            "days": days,
+            "year": year,
+            "years": range(today.year - 2, today.year + 3),
+            "nav_active": "calendar",
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_delete(request: HttpRequest, date: str) -> HttpResponse:
+    try:
+        day = dt.date.fromisoformat(date)
+        services.calendar_day_delete(actor=request.user, date=day)
+    except ValueError:
+        messages.error(request, "日期格式不正确")
+        return redirect("core:calendar")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("core:calendar")
+    messages.success(request, f"已删除 {day:%Y年%m月%d日} 的记录，该日恢复为正常作息")
+    return redirect(f"/system/calendar/?year={day.year}")

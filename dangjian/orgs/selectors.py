@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,15 +139,15 @@ def org_links(*, viewer: Any, org: Organization) -> list[OrgLink]:
     )
 
 
-def org_term_expiring(*, viewer: Any, within_days: int, today: Any) -> QuerySet[Organization]:
-    """Visible organizations whose term ends within ``within_days`` (for 换届 reminders)."""
-    import datetime as dt
-
+def org_term_expiring(
+    *, viewer: Any, within: Organization, within_days: int, today: dt.date
+) -> QuerySet[Organization]:
+    """Visible organizations under ``within`` whose term has ended or ends within the window."""
     return (
         orgs_visible_to(viewer)
         .filter(
+            subtree_q("path", within.path),
             term_end__isnull=False,
-            term_end__gte=today,
             term_end__lte=today + dt.timedelta(days=within_days),
             dissolved_on__isnull=True,
         )

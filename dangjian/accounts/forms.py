@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+from dangjian.core.forms import StyledFormMixin
+
+
+class LoginForm(StyledFormMixin, AuthenticationForm):
+    username = forms.CharField(
+        label="用户名或手机号",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": "用户名（手机号）或密码不正确。连续多次输入错误，账号将被暂时锁定。",
+        "inactive": "该账号已停用，请联系组织部管理员。",
+    }
+
+
+class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
+    pass
+
+
+class TokenForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label="用途说明", max_length=100, required=False)
+    days = forms.IntegerField(
+        label="有效天数", min_value=1, max_value=3650, required=False, help_text="留空表示长期有效"
+    )

@@ -1,0 +1,88 @@
+"""Login, logout, workspace switching and the token page."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from dangjian.accounts.models import ApiToken
+from dangjian.orgs.tests.factories import grant
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "pw-Test-2026"
+
+
+def test_login_page_is_chinese(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert "用户名或手机号" in html and "登录" in html
+
+
+def test_login_with_username(client, people):
+    response = client.post("/accounts/login/", {"username": "township_a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_login_with_mobile(client, people):
+    response = client.post("/accounts/login/", {"username": "13800000001", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_wrong_password_shows_chinese_error(client, people):
+    response = client.post("/accounts/login/", {"username": "township_a", "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名（手机号）或密码不正确" in response.content.decode()
+
+
+def test_repeated_failures_lock_the_account(client, people):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "township_a", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "township_a", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "已暂时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout(login, people):
+    client = login(people.member)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_switching_working_org(login, people, tree):
+    g = grant(people.village_secretary, tree.village_b1, "member")
+    client = login(people.village_secretary)
+    assert "甲村党支部" in client.get("/").content.decode()
+    client.post("/accounts/workspace/", {"grant_id": g.pk, "next": "/"})
+    html = client.get("/").content.decode()
+    assert "丙村党支部" in html
+
+
+def test_cannot_switch_to_someone_elses_grant(login, people, tree):
+    client = login(people.member)
+    other = people.county_admin.grants.first()
+    client.post("/accounts/workspace/", {"grant_id": other.pk, "next": "/"})
+    assert client.session.get("working_grant_id") is None
+
+
+def test_token_page_creates_and_revokes(login, people):
+    client = login(people.member)
+    response = client.post("/accounts/tokens/", {"name": "数据对接"})
+    html = response.content.decode()
+    assert "只显示这一次" in html
+    token = ApiToken.objects.get(user=people.member)
+    assert token.prefix in html
+    client.post(f"/accounts/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_cannot_revoke_another_users_token(login, people):
+    from dangjian.accounts.services import token_create
+
+    token, _ = token_create(actor=people.township_b, user=people.township_b)
+    response = login(people.member).post(f"/accounts/tokens/{token.pk}/revoke/")
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
