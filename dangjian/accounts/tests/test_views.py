@@ -14,7 +14,8 @@ PASSWORD = "pw-Test-2026"
 
 def test_login_page_is_chinese(client):
     html = client.get("/accounts/login/").content.decode()
-    assert "用户名或手机号" in html and "登录" in html
+    assert "用户名或手机号" in html
+    assert "登录" in html
 
 
 def test_login_with_username(client, people):
