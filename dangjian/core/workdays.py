@@ -76,3 +76,13 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, clamped to the month's end (Jan 31 + 1 → Feb 28/29)."""
+    import calendar as std_calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = std_calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))

@@ -6,6 +6,8 @@ nothing under a 党小组, a branch never under a branch, a 党总支 only under
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 
 from dangjian.orgs.models import Organization
@@ -56,3 +58,26 @@ def check_placement(org_type: str, parent_type: str | None) -> None:
 def child_types_allowed(parent_type: str) -> list[str]:
     """The organization types that may be created under ``parent_type``, in display order."""
     return [t for t in T.values if parent_type in ALLOWED_PARENTS[t]]
+
+
+@dataclass(frozen=True)
+class TermRules:
+    """Term lengths and 换届 reminder points, with where the numbers come from."""
+
+    version: str
+    source: str
+    village_community_years: int
+    other_years: int
+    reminder_months: tuple[int, ...]
+
+
+TERM_RULES = TermRules(
+    version="2020",
+    source=(
+        "《中国共产党基层组织选举工作条例》（2020）第五条：村、社区党组织每届任期 5 年，"
+        "其他基层党组织每届任期 3 年；届满前 6 个月、3 个月提醒为地方通行做法 [local]"
+    ),
+    village_community_years=5,
+    other_years=3,
+    reminder_months=(6, 3),
+)

@@ -338,6 +338,11 @@ def org_link_create(
     )
     if overlapping.exists():
         raise ValidationError("这两个组织之间已有同类型、尚未结束的联建关系", code="duplicate_link")
+    # The unique constraint would turn a same-day repeat into an IntegrityError (a 500).
+    if OrgLink.objects.filter(
+        kind=kind, lead=lead, partner=partner, started_on=started_on
+    ).exists():
+        raise ValidationError("这两个组织之间已有同一天开始的同类型联建关系", code="duplicate_link")
     link = OrgLink.objects.create(
         kind=kind, lead=lead, partner=partner, started_on=started_on, ended_on=ended_on, note=note
     )
@@ -369,3 +374,47 @@ def org_link_end(*, actor: Any, link: OrgLink, ended_on: dt.date) -> OrgLink:
         org_path=link.lead.path,
     )
     return link
+
+
+def org_term_reminders_send(*, today: dt.date) -> int:
+    """Notify the people responsible for organizations whose term ends within a reminder window.
+
+    Idempotent: each (organization, term end, window) notifies a user once, however often the
+    daily job runs.
+    """
+    from dangjian.accounts.models import RoleGrant
+    from dangjian.accounts.roles import Role
+    from dangjian.core.services import notify
+    from dangjian.core.workdays import add_months
+
+    sent = 0
+    window_start = today
+    # Windows nest (3 inside 6): each organization is reminded once per window it enters.
+    for months in sorted(rules.TERM_RULES.reminder_months):
+        horizon = add_months(today, months)
+        due = Organization.objects.filter(
+            dissolved_on__isnull=True, term_end__gte=window_start, term_end__lte=horizon
+        ).only("id", "name", "path", "parent_id", "term_end", "ancestor_ids")
+        for org in due.iterator(chunk_size=500):
+            responsible_orgs = [org.pk, *([org.parent_id] if org.parent_id else [])]
+            users = {
+                g.user
+                for g in RoleGrant.objects.filter(
+                    org_id__in=responsible_orgs,
+                    role__in=[Role.ORG_ADMIN, Role.PARTY_WORKER, Role.SECRETARY],
+                    valid_from__lte=today,
+                )
+                .exclude(valid_to__lt=today)
+                .select_related("user")
+            }
+            sent += len(
+                notify(
+                    recipients=users,
+                    title=f"换届提醒：{org.name}",
+                    body=f"本届任期将于 {org.term_end:%Y年%m月%d日} 届满（{months} 个月内），请及早筹备换届选举。",
+                    url=f"/orgs/{org.pk}/",
+                    dedupe_key=f"term:{org.pk}:{org.term_end.isoformat()}:{months}",
+                )
+            )
+        window_start = horizon + dt.timedelta(days=1)
+    return sent
