@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 
-from dangjian.accounts.models import ApiToken
+from dangjian.accounts.models import ApiToken, RoleGrant
 
 
 def access_token_by_id(viewer: Any, token_id: int) -> ApiToken:
@@ -20,3 +20,18 @@ def access_token_by_id(viewer: Any, token_id: int) -> ApiToken:
 def tokens_of(viewer: Any) -> Any:
     """The viewer's tokens, newest first."""
     return ApiToken.objects.filter(user_id=viewer.pk).order_by("-id")
+
+
+def access_grant_by_id(viewer: Any, grant_id: int) -> RoleGrant:
+    """A grant on an organization where the viewer manages grants, else 404."""
+    from dangjian.orgs.access import scope_q
+
+    grant = (
+        RoleGrant.objects.filter(scope_q(viewer, "org__path", action="grant.manage"))
+        .select_related("user", "org")
+        .filter(pk=grant_id)
+        .first()
+    )
+    if grant is None:
+        raise Http404("未找到该授权")
+    return grant

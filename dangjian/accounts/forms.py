@@ -32,3 +32,27 @@ class TokenForm(StyledFormMixin, forms.Form):
     days = forms.IntegerField(
         label="有效天数", min_value=1, max_value=3650, required=False, help_text="留空表示长期有效"
     )
+
+
+class GrantForm(StyledFormMixin, forms.Form):
+    """Give a role to an existing user (by username or mobile) or to a new user."""
+
+    login = forms.CharField(label="用户名或手机号", max_length=150)
+    name = forms.CharField(
+        label="姓名（新用户）", max_length=50, required=False, help_text="用户不存在时将新建账号"
+    )
+    password = forms.CharField(
+        label="初始密码（新用户）",
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    org = forms.IntegerField(label="组织", widget=forms.HiddenInput)
+    role = forms.ChoiceField(label="角色")
+    valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(
+        label="失效日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, roles: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["role"].choices = roles

@@ -38,6 +38,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ORG_MOVE,
             Action.ORG_LINK,
             Action.AUDIT_VIEW,
+            Action.GRANT_MANAGE,
         }
     ),
     Role.SECRETARY: frozenset({Action.ORG_VIEW, Action.ORG_UPDATE, Action.ORG_CREATE}),

@@ -131,3 +131,90 @@ def working_grant_choose(*, viewer: Any, session: Any, grant_id: int) -> int:
         raise ValidationError("只能选择您自己的有效授权", code="invalid_grant")
     session["working_grant_id"] = grant_id
     return grant_id
+
+
+def _actions_on(actor: Any, org: Organization) -> set[str]:
+    from dangjian.accounts.roles import ROLE_ACTIONS
+    from dangjian.orgs.access import roles_on
+
+    actions: set[str] = set()
+    for role in roles_on(actor, org):
+        actions |= ROLE_ACTIONS.get(role, frozenset())
+    return actions
+
+
+@transaction.atomic
+def grant_give(
+    *,
+    actor: Any,
+    login: str,
+    org: Organization,
+    role: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    name: str = "",
+    password: str = "",
+) -> RoleGrant:
+    """Give a role to the user with this username or mobile, creating the account if needed.
+
+    The actor may only hand out what they hold themselves on that organization: a township
+    party worker cannot mint an org_admin.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    from dangjian.accounts.roles import ROLE_ACTIONS, ROLE_DJANGO_PERMS
+
+    require(actor, "grant.manage", org)
+    if role not in Role.values:
+        raise ValidationError(f"未知的角色：{role}", code="unknown_role")
+    if (
+        not ROLE_ACTIONS[role] <= _actions_on(actor, org)
+        or not ROLE_DJANGO_PERMS.get(role, frozenset()) <= actor.get_all_permissions()
+    ):
+        raise ValidationError(
+            f"您不能授予“{Role(role).label}”角色：它超出了您自己的权限", code="role_too_high"
+        )
+    login = login.strip()
+    by_mobile = login.isdigit() and len(login) == 11
+    user = User.objects.filter(**{"mobile" if by_mobile else "username": login}).first()
+    if user is None:
+        if by_mobile:
+            validate_mobile(login)
+        elif not re.fullmatch(r"[A-Za-z0-9_.@+-]{3,150}", login):
+            raise ValidationError(
+                "新用户的用户名只能由字母、数字和 _ . @ + - 组成，至少 3 位",
+                code="invalid_username",
+            )
+        if not name.strip():
+            raise ValidationError("新建账号时请填写姓名", code="name_required")
+        if not password:
+            raise ValidationError("新建账号时请设置初始密码", code="password_required")
+        candidate = User(username=login, name=name.strip(), mobile=login if by_mobile else None)
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            raise ValidationError("初始密码不符合要求：" + "；".join(exc.messages)) from exc
+        candidate.set_password(password)
+        candidate.save()
+        user = candidate
+        audit_record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            changes={"username": user.username, "name": user.name},
+            org_id=org.pk,
+            org_path=org.path,
+        )
+    duplicate = (
+        RoleGrant.objects.filter(user=user, org=org, role=role)
+        .exclude(valid_to__lt=valid_from)
+        .exists()
+    )
+    if duplicate:
+        raise ValidationError(
+            f"{user.display_name} 在该组织已有有效的“{Role(role).label}”角色",
+            code="duplicate_grant",
+        )
+    return grant_create(
+        actor=actor, user=user, org=org, role=role, valid_from=valid_from, valid_to=valid_to
+    )

@@ -10,5 +10,7 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("workspace/", views.workspace_switch, name="workspace"),
     path("tokens/", views.token_list, name="tokens"),
+    path("people/", views.people, name="people"),
+    path("grants/<int:grant_id>/end/", views.grant_end, name="grant_end"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

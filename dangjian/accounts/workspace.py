@@ -36,6 +36,7 @@ class Workspace:
 NAV: list[tuple[str | None, str, str, str, str]] = [
     (None, "首页", "home", "ti-home", "home"),
     ("org.view", "组织体系", "orgs:tree", "ti-sitemap", "orgs"),
+    ("grant.manage", "用户与授权", "accounts:people", "ti-users", "people"),
     ("audit.view", "审计日志", "orgs:audit", "ti-history", "audit"),
     ("calendar.manage", "节假日设置", "core:calendar", "ti-calendar", "calendar"),
     (None, "API 令牌", "accounts:tokens", "ti-key", "tokens"),

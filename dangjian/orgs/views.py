@@ -221,20 +221,38 @@ def move(request: HttpRequest, org_id: int) -> HttpResponse:
     )
 
 
+PICKER_PURPOSES = {
+    # purpose: (form field, action the viewer needs on a candidate)
+    "move": ("new_parent", "org.create"),
+    "link": ("partner", "org.view"),
+    "grant": ("org", "grant.manage"),
+}
+
+
 @login_required
 def picker(request: HttpRequest) -> HttpResponse:
-    """Candidate organizations for a move target or a joint-link partner (HTMX partial)."""
-    q = request.GET.get("q", "").strip()[:50]
+    """Candidate organizations for a move target, a link partner or a grant (HTMX partial)."""
     purpose = request.GET.get("purpose", "move")
-    field = "new_parent" if purpose == "move" else "partner"
-    subject = access_org_by_id(request.user, int(request.GET.get("org", "0") or 0))
+    if purpose not in PICKER_PURPOSES:
+        purpose = "move"
+    field, action = PICKER_PURPOSES[purpose]
+    q = (request.GET.get("q") or request.GET.get("oq") or "").strip()[:50]
+    subject = None
+    if purpose != "grant":
+        try:
+            subject_id = int(request.GET.get("org", ""))
+        except ValueError:
+            subject_id = 0
+        subject = access_org_by_id(request.user, subject_id)
     rows: list[Organization] = []
     if q:
         page = selectors.org_search(viewer=request.user, q=q, limit=30)
-        rows = [o for o in page.items if o.pk != subject.pk]
-        if purpose == "move":
+        rows = [o for o in page.items if may(request.user, action, o)]
+        if subject is not None:
+            rows = [o for o in rows if o.pk != subject.pk]
+        if purpose == "move" and subject is not None:
             allowed = ALLOWED_PARENTS.get(subject.org_type, set())
-            rows = [o for o in rows if o.org_type in allowed and may(request.user, "org.create", o)]
+            rows = [o for o in rows if o.org_type in allowed]
     return TemplateResponse(
         request, "orgs/picker.html", {"rows": rows[:15], "field": field, "q": q}
     )
