@@ -55,4 +55,4 @@ class GrantForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: object, roles: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = roles
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]

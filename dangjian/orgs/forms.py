@@ -36,9 +36,8 @@ class OrgCreateForm(OrgFieldsForm):
     def __init__(self, *args: Any, parent: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Organization.Type.choices)
-        self.fields["org_type"].choices = [
-            (t, labels[t]) for t in child_types_allowed(parent.org_type)
-        ]
+        choices = [(t, labels[t]) for t in child_types_allowed(parent.org_type)]
+        self.fields["org_type"].choices = choices  # type: ignore[attr-defined]
         self.initial.setdefault("sector", parent.sector)
 
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,6 +26,11 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import ALLOWED_PARENTS
 
 TERM_WARNING_DAYS = 180
+
+
+def _htmx(request: HttpRequest) -> bool:
+    details: HtmxDetails | None = getattr(request, "htmx", None)
+    return bool(details)
 
 
 def _crumbs(viewer: Any, org: Organization, *extra: tuple[str, str]) -> list[dict[str, str]]:
@@ -85,7 +91,7 @@ def tree(request: HttpRequest) -> HttpResponse:
             viewer=request.user, q=q, org_type=org_type, cursor=request.GET.get("cursor"), limit=30
         )
         context["results"] = page
-        if request.htmx:
+        if _htmx(request):
             return TemplateResponse(request, "orgs/tree.html#results", context)
     else:
         roots = selectors.org_top_level(viewer=request.user)
@@ -93,7 +99,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         # Open the first level so a township worker sees their villages at once.
         if len(roots) == 1:
             context["open_children"] = selectors.org_children(viewer=request.user, org=roots[0])
-        if request.htmx:
+        if _htmx(request):
             return TemplateResponse(request, "orgs/tree.html#forest", context)
     return TemplateResponse(request, "orgs/tree.html", context)
 
@@ -119,7 +125,9 @@ def detail(request: HttpRequest, org_id: int) -> HttpResponse:
             "children": selectors.org_children(viewer=viewer, org=org),
             "counts": selectors.org_subtree_counts(viewer=viewer, org=org),
             "links": selectors.org_links(viewer=viewer, org=org),
-            "parent": org.parent if org.parent_id and may(viewer, "org.view", org.parent) else None,
+            "parent": org.parent
+            if org.parent is not None and may(viewer, "org.view", org.parent)
+            else None,
             "can_update": may(viewer, "org.update", org),
             "can_create": may(viewer, "org.create", org)
             and org.org_type != Organization.Type.GROUP,
@@ -314,7 +322,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "crumbs": [{"label": "审计日志", "url": ""}],
         "actions": AUDIT_ACTION_LABELS,
     }
-    if request.htmx and before:
+    if _htmx(request) and before:
         return TemplateResponse(request, "orgs/audit_list.html#rows", context)
     return TemplateResponse(request, "orgs/audit_list.html", context)
 
