@@ -68,8 +68,7 @@ test-sqlite: install browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-pg: install browser
-	@if pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null || \
-	    $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL:dangjian=postgres)', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://$(PG_USER)@$(PG_HOST):$(PG_PORT)/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== pytest on PostgreSQL ($(PG_HOST):$(PG_PORT))"; \
 	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q $(PYTEST_ARGS); \
 	else \
