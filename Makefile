@@ -59,6 +59,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy dangjian config
 
 check-migrations: install
 	$(DJ) makemigrations --check --dry-run

@@ -5,11 +5,14 @@ Errors are JSON ``{"code": "...", "message": "中文说明"}`` with a stable cod
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
 from ninja.security import django_auth
 
 from dangjian.accounts.api import BearerTokenAuth
@@ -17,12 +20,44 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
 from dangjian.orgs.api import router as orgs_router
 
+
+def _reject_nul(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise SchemaValidationError(
+                [{"type": "nul_character", "loc": [where], "msg": "不能包含空字符（\\x00）"}]
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(key, where)
+            _reject_nul(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _reject_nul(item, where)
+
+
+class NulRejectingParser(Parser):
+    """JSON bodies and query strings without U+0000: PostgreSQL text cannot store it (a 500),
+    and SQLite would store it silently, so both databases refuse it the same way (a 422)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        _reject_nul(data, "body")
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)
+        _reject_nul(parsed, "query")
+        return parsed
+
+
 api = NinjaAPI(
     title="智慧党建 API",
     version="1",
     description="组织体系、账号与日历。认证：浏览器会话，或 `Authorization: Bearer <令牌>`。",
     auth=[BearerTokenAuth(), django_auth],
     urls_namespace="api",
+    parser=NulRejectingParser(),
 )
 
 
@@ -45,6 +80,18 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthorized", "未登录，或 API 令牌无效、已吊销或已过期")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Raised by ninja itself (session CSRF check, unparseable body): keep the error shape.
+    if isinstance(exc.__cause__, SchemaValidationError):  # the parser refused the body
+        return on_schema_invalid(request, exc.__cause__)
+    if exc.status_code == 403 and "CSRF" in exc.message:
+        return _error(request, 403, "csrf_failed", "CSRF 校验失败，请刷新页面后重试")
+    if exc.status_code == 400:
+        return _error(request, 400, "bad_request", "请求内容无法解析，请提交 JSON")
+    return _error(request, exc.status_code, "http_error", exc.message)
 
 
 @api.exception_handler(ValidationError)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from dangjian.accounts.access import access_token_by_id, tokens_of
+from dangjian.accounts.models import User
 from dangjian.accounts.services import token_authenticate, token_create, token_revoke
 from dangjian.orgs.access import viewer_grants
 
@@ -94,7 +95,9 @@ def token_new(request: HttpRequest, payload: TokenIn) -> Any:
     days = payload.days
     if days is not None and not 1 <= days <= 3650:
         raise ValidationError("有效天数须在 1 到 3650 之间", code="invalid_days")
-    token, key = token_create(actor=request.user, user=request.user, name=payload.name, days=days)
+    token, key = token_create(
+        actor=request.user, user=cast(User, request.user), name=payload.name, days=days
+    )
     return 201, {**TokenOut.from_orm(token).dict(), "key": key}
 
 

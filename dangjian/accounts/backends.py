@@ -37,3 +37,21 @@ class UsernameOrMobileBackend(ModelBackend):
 
             perms |= viewer_django_perms(user_obj)
         return perms
+
+
+def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """The account a login attempt is against, for lockout: a mobile number counts as its user.
+
+    Without this, typing the mobile number would give an attacker a second set of attempts.
+    """
+    login = ""
+    if credentials:
+        login = str(credentials.get("username") or "")
+    elif request is not None:
+        login = str(request.POST.get("username", ""))
+    login = login.strip()
+    if login.isdigit() and len(login) == 11:
+        username = User.objects.filter(mobile=login).values_list("username", flat=True).first()
+        if username:
+            return username
+    return login

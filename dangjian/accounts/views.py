@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts import services
 from dangjian.accounts.access import access_grant_by_id, access_token_by_id, tokens_of
 from dangjian.accounts.forms import GrantForm, LoginForm, StyledPasswordChangeForm, TokenForm
+from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
 from dangjian.accounts.selectors import grants_managed_by
 from dangjian.orgs.access import access_org_by_id, scope_roots
@@ -60,7 +63,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _, new_key = services.token_create(
             actor=request.user,
-            user=request.user,
+            user=cast(User, request.user),
             name=form.cleaned_data["name"],
             days=form.cleaned_data["days"],
         )

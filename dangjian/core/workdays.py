@@ -57,7 +57,10 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     day = start
     counted = 0
     while counted < days:
-        day += dt.timedelta(days=1)
+        try:
+            day += dt.timedelta(days=1)
+        except OverflowError:  # past 9999-12-31
+            raise ValidationError("日期超出可计算的范围", code="date_out_of_range") from None
         if is_working_day(day):
             counted += 1
     return day

@@ -112,7 +112,7 @@ BRANCH_TYPES = frozenset(
 )
 
 # 组织类别 codes of the 党内统计 (RULES.md §7); types without a national code map to "".
-DANGTONG_TYPE_CODES = {
+DANGTONG_TYPE_CODES: dict[str, str] = {
     Organization.Type.COMMITTEE: "611",
     Organization.Type.GENERAL_BRANCH: "621",
     Organization.Type.BRANCH: "631",

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 
 class OrgOut(Schema):
@@ -38,7 +41,7 @@ class OrgPageOut(Schema):
 
 
 class OrgFields(Schema):
-    short_name: str = ""
+    short_name: str = Field("", max_length=50)
     code: str = ""
     is_retiree: bool = False
     is_mobile: bool = False
@@ -58,20 +61,41 @@ class OrgCreateIn(OrgFields):
     sector: str
 
 
+# A partial update: only the fields sent are changed (``exclude_unset``). Fields stored NOT NULL
+# may be left out but not sent as null (a 422, not a database error); dates may be null.
 class OrgUpdateIn(Schema):
-    name: str | None = Field(None, max_length=100)
-    short_name: str | None = Field(None, max_length=50)
-    code: str | None = Field(None, max_length=32)
-    sector: str | None = None
-    is_retiree: bool | None = None
-    is_mobile: bool | None = None
+    name: Annotated[str, Field(max_length=100)] | SkipJsonSchema[None] = None
+    short_name: Annotated[str, Field(max_length=50)] | SkipJsonSchema[None] = None
+    code: Annotated[str, Field(max_length=32)] | SkipJsonSchema[None] = None
+    sector: str | SkipJsonSchema[None] = None
+    is_retiree: bool | SkipJsonSchema[None] = None
+    is_mobile: bool | SkipJsonSchema[None] = None
     established_on: dt.date | None = None
-    unit_name: str | None = Field(None, max_length=100)
-    unit_credit_code: str | None = Field(None, max_length=18)
-    address: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=30)
+    unit_name: Annotated[str, Field(max_length=100)] | SkipJsonSchema[None] = None
+    unit_credit_code: Annotated[str, Field(max_length=18)] | SkipJsonSchema[None] = None
+    address: Annotated[str, Field(max_length=200)] | SkipJsonSchema[None] = None
+    phone: Annotated[str, Field(max_length=30)] | SkipJsonSchema[None] = None
     term_start: dt.date | None = None
     term_end: dt.date | None = None
+
+    @field_validator(
+        "name",
+        "short_name",
+        "code",
+        "sector",
+        "is_retiree",
+        "is_mobile",
+        "unit_name",
+        "unit_credit_code",
+        "address",
+        "phone",
+    )
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        # Runs only for fields that were sent (defaults are not validated).
+        if value is None:
+            raise ValueError("该字段不能为 null；不修改时请不要传该字段")
+        return value
 
 
 class OrgMoveIn(Schema):

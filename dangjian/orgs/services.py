@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from typing import Any
@@ -216,7 +217,7 @@ def path_copy_models() -> list[type[OrgPathCopy]]:
 def rewrite_copied_paths(*, model_label: str, old: str, new: str) -> int:
     """Rewrite ``org_path`` copies of one model from subtree ``old`` to ``new``: one UPDATE."""
     model = apps.get_model(model_label)
-    return model.objects.filter(subtree_q("org_path", old)).update(
+    return model._default_manager.filter(subtree_q("org_path", old)).update(
         org_path=Concat(Value(new), Substr("org_path", len(old) + 1))
     )
 
@@ -262,7 +263,7 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
     deferred: list[str] = []
     for model in path_copy_models():
         label = model._meta.label
-        pending = model.objects.filter(subtree_q("org_path", old_path))
+        pending = model._default_manager.filter(subtree_q("org_path", old_path))
         if pending[: settings.ORG_MOVE_SYNC_LIMIT + 1].count() > settings.ORG_MOVE_SYNC_LIMIT:
             deferred.append(label)
         else:
@@ -270,10 +271,11 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
     if deferred:
         from dangjian.orgs.tasks import org_paths_rewrite_task
 
+        def enqueue(label: str) -> None:
+            org_paths_rewrite_task.enqueue(label, old_path, new_path)
+
         for label in deferred:
-            transaction.on_commit(
-                lambda label=label: org_paths_rewrite_task.enqueue(label, old_path, new_path)
-            )
+            transaction.on_commit(functools.partial(enqueue, label))
 
     org.refresh_from_db()
     audit_record(
@@ -396,6 +398,9 @@ def org_term_reminders_send(*, today: dt.date) -> int:
             dissolved_on__isnull=True, term_end__gte=window_start, term_end__lte=horizon
         ).only("id", "name", "path", "parent_id", "term_end", "ancestor_ids")
         for org in due.iterator(chunk_size=500):
+            end = org.term_end
+            if end is None:  # excluded by the filter; narrows the type
+                continue
             responsible_orgs = [org.pk, *([org.parent_id] if org.parent_id else [])]
             users = {
                 g.user
@@ -411,9 +416,9 @@ def org_term_reminders_send(*, today: dt.date) -> int:
                 notify(
                     recipients=users,
                     title=f"换届提醒：{org.name}",
-                    body=f"本届任期将于 {org.term_end:%Y年%m月%d日} 届满（{months} 个月内），请及早筹备换届选举。",
+                    body=f"本届任期将于 {end:%Y年%m月%d日} 届满（{months} 个月内），请及早筹备换届选举。",
                     url=f"/orgs/{org.pk}/",
-                    dedupe_key=f"term:{org.pk}:{org.term_end.isoformat()}:{months}",
+                    dedupe_key=f"term:{org.pk}:{end.isoformat()}:{months}",
                 )
             )
         window_start = horizon + dt.timedelta(days=1)

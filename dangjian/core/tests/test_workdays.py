@@ -132,6 +132,15 @@ def test_add_working_days_accepts_the_maximum() -> None:
 
 
 @pytest.mark.django_db
+def test_add_working_days_past_the_last_date_is_a_validation_error() -> None:
+    assert add_working_days(dt.date.max, 0) == dt.date.max
+    with pytest.raises(ValidationError) as exc:
+        add_working_days(D(9999, 12, 30), 5)
+    assert exc.value.code == "date_out_of_range"
+    assert exc.value.messages == ["日期超出可计算的范围"]
+
+
+@pytest.mark.django_db
 def test_working_days_between_refuses_a_huge_range() -> None:
     with pytest.raises(ValidationError) as exc:
         working_days_between(D(2000, 1, 1), D(2100, 1, 1))
