@@ -48,8 +48,9 @@ demo: install
 	$(DJ) seed --scale county --seed 42 --if-empty
 	$(DJ) demo_logins
 	@echo "后台任务进程与网站一同启动；按 Ctrl-C 停止。  Serving http://$(HOST):$(PORT)"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(DJ) db_worker --interval 2 >var/worker.log 2>&1 & \
+	@$(DJ) db_worker --interval 2 --no-startup-delay >var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(DJ) daily_jobs; \
 	  DEBUG=$${DEBUG:-0} $(DJ) runserver --noreload $(HOST):$(PORT)
 
 serve: install
