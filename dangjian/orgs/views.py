@@ -178,16 +178,13 @@ def edit(request: HttpRequest, org_id: int) -> HttpResponse:
     form = OrgFieldsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changed = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
-        if "code" in changed and not changed["code"]:
-            form.add_error("code", "组织代码不能为空")
+        try:
+            services.org_update(actor=request.user, org=org, **changed)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
         else:
-            try:
-                services.org_update(actor=request.user, org=org, **changed)
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, "已保存" if changed else "没有需要保存的修改")
-                return redirect("orgs:detail", org.pk)
+            messages.success(request, "已保存" if changed else "没有需要保存的修改")
+            return redirect("orgs:detail", org.pk)
     return TemplateResponse(
         request,
         "orgs/org_form.html",

@@ -224,3 +224,16 @@ def test_chinese_404_page(login, people):
     response = login(people.member).get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def test_edit_refuses_an_empty_code_and_changes_nothing(login, people, tree):
+    client = login(people.township_a)
+    code = tree.village_a1.code
+    response = client.post(
+        f"/orgs/{tree.village_a1.pk}/edit/",
+        {"name": "中共甲村支部委员会", "code": "", "sector": "rural"},
+    )
+    assert response.status_code == 200
+    assert "组织代码不能为空" in response.content.decode()
+    tree.village_a1.refresh_from_db()
+    assert tree.village_a1.code == code
