@@ -51,21 +51,14 @@ def make_org(
 
 
 def _system_user() -> User:
-    user, created = User.objects.get_or_create(
+    """A superuser holding org_admin on every top organization (test set-up only)."""
+    user, _ = User.objects.get_or_create(
         username="__system__", defaults={"is_superuser": True, "is_staff": True, "name": "系统"}
     )
-    if created:
-        root = Organization.objects.filter(depth=1).first()
-        for top in Organization.objects.filter(depth=1):
-            RoleGrant.objects.create(
-                user=user, org=top, role="org_admin", valid_from=dt.date(2000, 1, 1)
-            )
-        del root
-    else:
-        for top in Organization.objects.filter(depth=1).exclude(grants__user=user):
-            RoleGrant.objects.create(
-                user=user, org=top, role="org_admin", valid_from=dt.date(2000, 1, 1)
-            )
+    for top in Organization.objects.filter(depth=1).exclude(grants__user=user):
+        RoleGrant.objects.create(
+            user=user, org=top, role="org_admin", valid_from=dt.date(2000, 1, 1)
+        )
     from dangjian.orgs.access import forget_grants
 
     forget_grants(user)
