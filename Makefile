@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install frontend browser demo serve test lint check-migrations test-sqlite test-pg test-fast clean seed bench
+.PHONY: install frontend browser demo serve test lint check-migrations test-sqlite test-pg test-fast clean
 
 install: $(VENV)/.installed frontend
 
@@ -81,9 +81,6 @@ test: lint check-migrations test-sqlite test-pg
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
-
-bench: install
-	$(DJ) bench --scale county
 
 clean:
 	rm -rf $(VENV) frontend/node_modules dangjian/static/vendor var/staticfiles
