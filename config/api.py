@@ -18,7 +18,10 @@ from ninja.security import django_auth
 from dangjian.accounts.api import BearerTokenAuth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
+from dangjian.members.api import router as members_router
+from dangjian.members.stats_api import router as member_stats_router
 from dangjian.orgs.api import router as orgs_router
+from dangjian.transfers.api import router as transfers_router
 
 
 def _reject_nul(value: Any, where: str) -> None:
@@ -110,5 +113,8 @@ def on_schema_invalid(request: HttpRequest, exc: SchemaValidationError) -> HttpR
 
 
 api.add_router("/orgs/", orgs_router)
+api.add_router("/members/", members_router)
+api.add_router("/", member_stats_router)
+api.add_router("/transfers/", transfers_router)
 api.add_router("/calendar/", core_router)
 api.add_router("/", accounts_router)

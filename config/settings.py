@@ -35,6 +35,19 @@ if not SECRET_KEY:
         raise RuntimeError("DANGJIAN_ENV=production 时必须设置环境变量 SECRET_KEY")
     SECRET_KEY = _local_secret("secret_key")
 
+# Encrypts 公民身份号码 and phone numbers at rest (a Fernet key, 32 url-safe base64 bytes).
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+if not FIELD_ENCRYPTION_KEY:
+    if PRODUCTION:
+        raise RuntimeError("DANGJIAN_ENV=production 时必须设置环境变量 FIELD_ENCRYPTION_KEY")
+    _key_path = VAR_DIR / "field_encryption_key"
+    if not _key_path.exists():
+        import base64
+
+        _key_path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        _key_path.chmod(0o600)
+    FIELD_ENCRYPTION_KEY = _key_path.read_text().strip()
+
 DEBUG = _env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = [
     h.strip()
@@ -64,6 +77,8 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
+    "dangjian.members",
+    "dangjian.transfers",
     "dangjian.demo",
 ]
 

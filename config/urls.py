@@ -11,6 +11,8 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
     path("system/", include("dangjian.core.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -26,6 +26,14 @@ class Action(models.TextChoices):
     AUDIT_VIEW = "audit.view", "查看审计日志"
     GRANT_MANAGE = "grant.manage", "分配角色"
     CALENDAR_MANAGE = "calendar.manage", "维护节假日"
+    MEMBER_VIEW = "member.view", "查看党员"
+    MEMBER_EDIT = "member.edit", "维护党员信息"
+    MEMBER_REVEAL = "member.reveal", "查看完整身份证号和电话"
+    MEMBER_EXPORT = "member.export", "导出党员名册"
+    MEMBER_IMPORT = "member.import", "导入党员"
+    TRANSFER_REQUEST = "transfer.request", "发起组织关系转接"
+    TRANSFER_APPROVE = "transfer.approve", "审批组织关系转接"
+    TRANSFER_ACCEPT = "transfer.accept", "接收组织关系"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -39,12 +47,34 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ORG_LINK,
             Action.AUDIT_VIEW,
             Action.GRANT_MANAGE,
+            Action.MEMBER_VIEW,
+            Action.MEMBER_EDIT,
+            Action.MEMBER_REVEAL,
+            Action.MEMBER_EXPORT,
+            Action.MEMBER_IMPORT,
+            Action.TRANSFER_REQUEST,
+            Action.TRANSFER_APPROVE,
+            Action.TRANSFER_ACCEPT,
         }
     ),
-    Role.SECRETARY: frozenset({Action.ORG_VIEW, Action.ORG_UPDATE, Action.ORG_CREATE}),
+    # A branch secretary keeps the branch's roll, but does not see full ID numbers: revealing
+    # is for the organization department and township party workers (an audited permission).
+    Role.SECRETARY: frozenset(
+        {
+            Action.ORG_VIEW,
+            Action.ORG_UPDATE,
+            Action.ORG_CREATE,
+            Action.MEMBER_VIEW,
+            Action.MEMBER_EDIT,
+            Action.MEMBER_EXPORT,
+            Action.MEMBER_IMPORT,
+            Action.TRANSFER_REQUEST,
+            Action.TRANSFER_ACCEPT,
+        }
+    ),
     Role.MEMBER: frozenset({Action.ORG_VIEW}),
     Role.GRID_WORKER: frozenset({Action.ORG_VIEW}),
-    Role.INSPECTOR: frozenset({Action.ORG_VIEW, Action.AUDIT_VIEW}),
+    Role.INSPECTOR: frozenset({Action.ORG_VIEW, Action.AUDIT_VIEW, Action.MEMBER_VIEW}),
 }
 
 # Django permissions (system configuration) that a role grants wherever it is held.

@@ -1,0 +1,696 @@
+"""Every write to the member registry. Keyword-only, atomic, permission-checked, audited,
+on the member's timeline, and reflected in the statistics rollup in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+
+from dangjian.core import crypto
+from dangjian.core.audit import audit_record
+from dangjian.members import rollups
+from dangjian.members.access import may_reveal
+from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
+from dangjian.members.rules import (
+    check_id_number,
+    check_mobile,
+    code_labels,
+    mask_id,
+    mask_mobile,
+    normalize_id,
+)
+from dangjian.orgs.access import may
+from dangjian.orgs.models import BRANCH_TYPES, Organization
+
+CODED_FIELDS = {
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "education": "education",
+    "job": "job",
+    "marital": "marital",
+    "health": "health",
+    "degree": "degree",
+    "party_post": "party_post",
+}
+REQUIRED = (
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "education",
+    "category",
+    "joined_on",
+    "job",
+)
+TEXT_LIMITS = {
+    "name": 50,
+    "address": 200,
+    "mobile_destination": 100,
+    "mobile_reason": 100,
+    "native_place": 50,
+    "major": 50,
+    "school": 100,
+    "admin_post": 50,
+    "note": 2000,
+}
+BOOL_FIELDS = (
+    "is_retired",
+    "is_hardship",
+    "is_migrant_worker",
+    "is_new_social_class",
+    "is_taiwan",
+)
+DATE_FIELDS = ("birth_date", "joined_on", "full_member_on", "work_started_on")
+EDITABLE = (
+    "name", "sex", "ethnicity", "id_number", "birth_date", "education", "category", "joined_on",
+    "full_member_on", "job", "mobile", "address", "native_place", "work_started_on", "marital",
+    "health", "degree", "major", "school", "party_post", "admin_post", "note", *BOOL_FIELDS,
+)  # fmt: skip
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials for search: 张三 → zs."""
+    return "".join(p[:1] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()[:20]
+
+
+def _code(table: str, value: Any) -> str | None:
+    """Accept a code, a label, or "code label"; None when unknown."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    labels = code_labels(table)
+    if text in labels:
+        return text
+    head = text.split(" ", 1)[0]
+    if head in labels:
+        return head
+    by_label = {v: k for k, v in labels.items()}
+    return by_label.get(text)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a calendar date
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (29 February → 1 March in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
+def member_clean(
+    data: dict[str, Any], *, instance: Member | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Validate record fields; return typed values or raise ValidationError({field: 中文}).
+
+    Used by forms, the API and the Excel import alike, so every door has the same rules.
+    """
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for field, value in data.items():
+        if field not in EDITABLE:
+            errors[field] = f"不支持的字段：{field}"
+            continue
+        if field in CODED_FIELDS:
+            code = _code(CODED_FIELDS[field], value)
+            if code is None:
+                errors[field] = f"“{value}”不在{Member._meta.get_field(field).verbose_name}代码表中"
+            else:
+                out[field] = code
+        elif field in DATE_FIELDS:
+            try:
+                out[field] = _date(value)
+            except ValueError:
+                errors[field] = f"日期“{value}”无法识别，请写成 2024-07-01 的形式"
+        elif field in BOOL_FIELDS:
+            out[field] = value in (True, 1, "1", "是", "true", "True", "Y", "y")
+        elif field == "category":
+            text = str(value or "").strip()
+            labels = {v: k for k, v in Member.Category.choices} | {
+                "正式": "full",
+                "预备": "probationary",
+            }
+            code = text if text in Member.Category.values else labels.get(text)
+            if code is None:
+                errors[field] = "人员类别只能是“正式党员”或“预备党员”"
+            else:
+                out[field] = code
+        else:
+            text = str(value or "").strip()
+            limit = TEXT_LIMITS.get(field)
+            if limit and len(text) > limit:
+                errors[field] = f"不能超过 {limit} 个字"
+            if "\x00" in text:
+                errors[field] = "含有不可见的空字符"
+            out[field] = text
+
+    def current(name: str) -> Any:
+        if name in out:
+            return out[name]
+        if instance is not None and name != "id_number" and name != "mobile":
+            return getattr(instance, name, None)
+        return None
+
+    if instance is None:
+        for name in REQUIRED:
+            if name not in errors and not out.get(name):
+                errors[name] = (
+                    f"请填写{Member._meta.get_field(name if name != 'id_number' else 'id_number_masked').verbose_name}"
+                )
+    if "name" in out and not out["name"] and "name" not in errors:
+        errors["name"] = "请填写姓名"
+
+    if "id_number" in out and out["id_number"] and "id_number" not in errors:
+        check = check_id_number(out["id_number"], today=today)
+        if not check.valid:
+            errors["id_number"] = check.message
+        else:
+            out["id_number"] = normalize_id(out["id_number"])
+            birth = current("birth_date")
+            if birth and check.birth_date != birth and "birth_date" not in errors:
+                errors["birth_date"] = (
+                    f"出生日期与公民身份号码不一致（身份证为 {check.birth_date:%Y-%m-%d}）"
+                )
+            sex = current("sex")
+            if sex in ("1", "2") and sex != check.sex_code and "sex" not in errors:
+                errors["sex"] = "性别与公民身份号码不一致"
+    if "mobile" in out:
+        msg = check_mobile(out["mobile"])
+        if msg:
+            errors["mobile"] = msg
+
+    birth, joined, full = current("birth_date"), current("joined_on"), current("full_member_on")
+    category = current("category")
+    if birth and birth > today:
+        errors.setdefault("birth_date", "出生日期不能晚于今天")
+    if joined:
+        if joined > today:
+            errors.setdefault("joined_on", "入党日期不能晚于今天")
+        if birth and joined < _years_after(birth, 18):
+            errors.setdefault("joined_on", "入党时应年满 18 周岁，请核对出生日期和入党日期")
+    if full:
+        if joined and full < joined:
+            errors.setdefault("full_member_on", "转正日期不能早于入党日期")
+        if full > today:
+            errors.setdefault("full_member_on", "转正日期不能晚于今天")
+        if category == Member.Category.PROBATIONARY:
+            errors.setdefault("full_member_on", "预备党员不应有转正日期")
+    elif (
+        category == Member.Category.FULL
+        and joined
+        and "full_member_on" not in errors
+        and ("category" in out or "full_member_on" in out or instance is None)
+    ):
+        errors["full_member_on"] = "正式党员请填写转为正式党员日期"
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _check_branch(actor: Any, branch: Organization, action: str) -> None:
+    if branch.org_type not in BRANCH_TYPES:
+        raise ValidationError({"branch": "党员只能编入党支部（含联合党支部、临时党支部）"})
+    if not may(actor, "org.view", branch):
+        raise ValidationError({"branch": "所选党支部不在您的管理范围内"})
+    if not may(actor, action, branch):
+        raise PermissionDenied("您没有维护该党支部党员的权限")
+
+
+def _check_group(branch: Organization, group: Organization | None) -> None:
+    if group is not None and group.parent_id != branch.pk:
+        raise ValidationError({"group": "党小组必须属于所在党支部"})
+
+
+def _apply_secret_fields(member: Member, data: dict[str, Any]) -> None:
+    if "id_number" in data:
+        number = data.pop("id_number")
+        member.id_number_enc = crypto.encrypt(number)
+        member.id_number_hash = crypto.lookup_hash(number)
+        member.id_number_masked = mask_id(number)
+    if "mobile" in data:
+        number = data.pop("mobile")
+        member.mobile_enc = crypto.encrypt(number)
+        member.mobile_hash = crypto.lookup_hash(number)
+        member.mobile_masked = mask_mobile(number)
+
+
+def member_build(
+    *, branch: Organization, group: Organization | None, cleaned: dict[str, Any]
+) -> Member:
+    """An unsaved member from cleaned data (imports build many, then insert in bulk)."""
+    data = dict(cleaned)
+    member = Member(branch=branch, group=group, org_path=branch.path)
+    _apply_secret_fields(member, data)
+    for k, v in data.items():
+        setattr(member, k, v)
+    member.name_initials = name_initials(member.name)
+    return member
+
+
+def _duplicate_id_error(number_hash: str, *, exclude: int | None = None) -> None:
+    qs = Member.objects.filter(id_number_hash=number_hash).exclude(status=Member.Status.FORMER)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    clash = qs.select_related("branch").first()
+    if clash is not None:
+        raise ValidationError({"id_number": f"该公民身份号码已登记在“{clash.branch.display_name}”"})
+
+
+def event_record(
+    *,
+    actor: Any,
+    member: Member,
+    kind: str,
+    summary: str,
+    occurred_on: dt.date | None = None,
+    increase_reason: str = "",
+    decrease_reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> MemberEvent:
+    """Put one event on a member's timeline (other capabilities call this too)."""
+    return MemberEvent.objects.create(
+        member=member,
+        kind=kind,
+        summary=summary[:200],
+        occurred_on=occurred_on or timezone.localdate(),
+        increase_reason=increase_reason,
+        decrease_reason=decrease_reason,
+        details=details or {},
+        actor=actor if getattr(actor, "pk", None) else None,
+        org_path=member.org_path,
+    )
+
+
+@transaction.atomic
+def member_create(
+    *,
+    actor: Any,
+    branch: Organization,
+    data: dict[str, Any],
+    group: Organization | None = None,
+    increase_reason: str = "11",
+) -> Member:
+    """Register a member in a branch; the 党统 increase reason goes on the timeline."""
+    _check_branch(actor, branch, "member.edit")
+    _check_group(branch, group)
+    if increase_reason not in code_labels("increase"):
+        raise ValidationError({"increase_reason": "未知的党员增加原因"})
+    cleaned = member_clean(data)
+    member = member_build(branch=branch, group=group, cleaned=cleaned)
+    _duplicate_id_error(member.id_number_hash)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:  # a concurrent registration of the same person won the race
+        raise ValidationError({"id_number": "该公民身份号码已登记"}) from exc
+    event_record(
+        actor=actor,
+        member=member,
+        kind=MemberEvent.Kind.ADMITTED,
+        summary=f"{code_labels('increase')[increase_reason]}：编入{branch.display_name}",
+        occurred_on=member.joined_on if increase_reason == "11" else None,
+        increase_reason=increase_reason,
+    )
+    rollups.rollup_move(None, rollups.member_key(member))
+    audit_record(
+        actor=actor,
+        action="member.create",
+        obj=member,
+        changes={"branch": branch.pk, "increase_reason": increase_reason},
+        org_id=branch.pk,
+        org_path=member.org_path,
+    )
+    return member
+
+
+@transaction.atomic
+def members_bulk_admit(
+    *, actor: Any, rows: list[tuple[Organization, Organization | None, dict[str, Any]]], source: str
+) -> list[Member]:
+    """Insert many already-cleaned members at once (Excel import): all or nothing.
+
+    The caller has validated every row with ``member_clean`` and checked duplicates; this
+    re-checks the branches' permission and the database's uniqueness inside the transaction.
+    """
+    branches = {b.pk: b for b, _, _ in rows}
+    for b in branches.values():
+        _check_branch(actor, b, "member.import")
+    members = [member_build(branch=b, group=g, cleaned=c) for b, g, c in rows]
+    hashes = [m.id_number_hash for m in members]
+    if len(set(hashes)) != len(hashes):
+        raise ValidationError("文件中有重复的公民身份号码")
+    existing = set(
+        Member.objects.filter(id_number_hash__in=hashes)
+        .exclude(status=Member.Status.FORMER)
+        .values_list("id_number_hash", flat=True)
+    )
+    if existing:
+        raise ValidationError(f"有 {len(existing)} 人的公民身份号码已经登记")
+    Member.objects.bulk_create(members, batch_size=2000)
+    created = list(
+        Member.objects.filter(id_number_hash__in=hashes).exclude(status=Member.Status.FORMER)
+    )
+    MemberEvent.objects.bulk_create(
+        [
+            MemberEvent(
+                member=m,
+                kind=MemberEvent.Kind.ADMITTED,
+                summary=f"批量导入：编入{branches[m.branch_id].display_name}",
+                occurred_on=timezone.localdate(),
+                increase_reason="91",
+                details={"source": source},
+                actor=actor if getattr(actor, "pk", None) else None,
+                org_path=m.org_path,
+            )
+            for m in created
+        ],
+        batch_size=2000,
+    )
+    rollups.rollup_add_many(created)
+    audit_record(
+        actor=actor,
+        action="member.import",
+        object_type="members.member",
+        object_repr=f"导入 {len(created)} 名党员（{source}）",
+        changes={"count": len(created), "branches": sorted(branches)},
+        org_path=min(b.path for b in branches.values()) if branches else "",
+    )
+    return created
+
+
+@transaction.atomic
+def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member:
+    """Change record fields (not placement or status); audited and on the timeline."""
+    if not may(actor, "member.edit", member.branch):
+        raise PermissionDenied("您没有维护该党员信息的权限")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status == Member.Status.FORMER:
+        raise ValidationError("历史库中的党员不能修改，如需恢复请办理恢复党籍")
+    cleaned = member_clean(data, instance=member)
+    before_key = rollups.member_key(member)
+    changes: dict[str, list[Any]] = {}
+    secret = {k: cleaned.pop(k) for k in ("id_number", "mobile") if k in cleaned}
+    if "id_number" in secret and crypto.lookup_hash(secret["id_number"]) != member.id_number_hash:
+        _duplicate_id_error(crypto.lookup_hash(secret["id_number"]), exclude=member.pk)
+        changes["公民身份号码"] = ["（已更改）", "（已更改）"]
+    elif "id_number" in secret:
+        secret.pop("id_number")
+    if "mobile" in secret and crypto.lookup_hash(secret["mobile"]) != member.mobile_hash:
+        changes["联系电话"] = ["（已更改）", "（已更改）"]
+    elif "mobile" in secret:
+        secret.pop("mobile")
+    for k, v in cleaned.items():
+        if getattr(member, k) != v:
+            changes[k] = [getattr(member, k), v]
+            setattr(member, k, v)
+    _apply_secret_fields(member, secret)
+    if not changes:
+        return member
+    member.name_initials = name_initials(member.name)
+    member.save()
+    labels = [Member._meta.get_field(k).verbose_name if hasattr(Member, k) else k for k in changes]
+    event_record(
+        actor=actor,
+        member=member,
+        kind=MemberEvent.Kind.UPDATED,
+        summary="修改：" + "、".join(map(str, labels)),
+    )
+    rollups.rollup_move(before_key, rollups.member_key(member))
+    audit_record(
+        actor=actor,
+        action="member.update",
+        obj=member,
+        changes=changes,
+        org_id=member.branch_id,
+        org_path=member.org_path,
+    )
+    return member
+
+
+def _status_change(
+    actor: Any,
+    member: Member,
+    *,
+    fields: dict[str, Any],
+    kind: str,
+    summary: str,
+    on: dt.date | None = None,
+    **reasons: str,
+) -> Member:
+    if not may(actor, "member.edit", member.branch):
+        raise PermissionDenied("您没有维护该党员信息的权限")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status == Member.Status.FORMER and kind != MemberEvent.Kind.RESTORED:
+        raise ValidationError("历史库中的党员不能办理此项")
+    before_key = rollups.member_key(member)
+    before = {k: getattr(member, k) for k in fields}
+    for k, v in fields.items():
+        setattr(member, k, v)
+    member.save()
+    event_record(actor=actor, member=member, kind=kind, summary=summary, occurred_on=on, **reasons)
+    rollups.rollup_move(before_key, rollups.member_key(member))
+    audit_record(
+        actor=actor,
+        action=f"member.{kind}",
+        obj=member,
+        changes={k: [before[k], v] for k, v in fields.items()},
+        org_id=member.branch_id,
+        org_path=member.org_path,
+    )
+    return member
+
+
+@transaction.atomic
+def member_confirm_full(*, actor: Any, member: Member, on: dt.date) -> Member:
+    """转正: a probationary member becomes a full member on ``on``."""
+    if member.category != Member.Category.PROBATIONARY:
+        raise ValidationError("只有预备党员才能转正")
+    if on < member.joined_on:
+        raise ValidationError("转正日期不能早于入党日期")
+    if on > timezone.localdate():
+        raise ValidationError("转正日期不能晚于今天")
+    return _status_change(
+        actor, member, fields={"category": Member.Category.FULL, "full_member_on": on},
+        kind=MemberEvent.Kind.CATEGORY, summary=f"{on:%Y年%m月%d日}转为正式党员", on=on,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_set_lost_contact(*, actor: Any, member: Member, since: dt.date | None) -> Member:
+    """Mark a member as lost contact since a date, or (None) as back in contact."""
+    if since is not None and since > timezone.localdate():
+        raise ValidationError("失联日期不能晚于今天")
+    if since is None:
+        return _status_change(
+            actor, member, fields={"lost_contact": False, "lost_contact_since": None},
+            kind=MemberEvent.Kind.CONTACT_RESTORED, summary="恢复与党组织的联系",
+        )  # fmt: skip
+    return _status_change(
+        actor, member, fields={"lost_contact": True, "lost_contact_since": since},
+        kind=MemberEvent.Kind.LOST_CONTACT, summary=f"自{since:%Y年%m月%d日}起与党组织失去联系", on=since,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_set_mobile(
+    *,
+    actor: Any,
+    member: Member,
+    destination: str,
+    reason: str,
+    since: dt.date,
+    mobile_branch: Organization | None = None,
+) -> Member:
+    """Record a member going away (流动党员): where, why, since when, and who manages them there."""
+    if not destination.strip():
+        raise ValidationError({"mobile_destination": "请填写外出流向"})
+    if since > timezone.localdate():
+        raise ValidationError({"mobile_since": "外出日期不能晚于今天"})
+    if (
+        mobile_branch is not None
+        and not mobile_branch.is_mobile
+        and mobile_branch.org_type not in BRANCH_TYPES
+    ):
+        raise ValidationError({"mobile_branch": "管理党组织应为流动党员党支部"})
+    return _status_change(
+        actor, member,
+        fields={"is_mobile": True, "mobile_destination": destination.strip()[:100], "mobile_reason": reason.strip()[:100],
+                "mobile_since": since, "mobile_branch": mobile_branch},
+        kind=MemberEvent.Kind.MOBILE, summary=f"外出流动至{destination.strip()}", on=since,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_end_mobile(*, actor: Any, member: Member) -> Member:
+    """The member has come back: no longer mobile."""
+    return _status_change(
+        actor, member,
+        fields={"is_mobile": False, "mobile_destination": "", "mobile_reason": "", "mobile_since": None, "mobile_branch": None},
+        kind=MemberEvent.Kind.MOBILE_END, summary="结束外出流动",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_set_retired(*, actor: Any, member: Member, retired: bool) -> Member:
+    return _status_change(
+        actor, member, fields={"is_retired": retired}, kind=MemberEvent.Kind.RETIRED,
+        summary="离退休" if retired else "取消离退休标记",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_set_checkin(
+    *, actor: Any, member: Member, community: Organization | None, since: dt.date | None
+) -> Member:
+    """在职党员到社区报到: record the community and the date (None ends it)."""
+    if community is not None and community.sector != Organization.Sector.COMMUNITY:
+        raise ValidationError({"checkin_community": "报到组织应为社区党组织"})
+    summary = f"到{community.display_name}报到" if community else "结束社区报到"
+    return _status_change(
+        actor, member, fields={"checkin_community": community, "checkin_since": since if community else None},
+        kind=MemberEvent.Kind.CHECKIN, summary=summary, on=since,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_set_standing(
+    *, actor: Any, member: Member, suspended: bool, on: dt.date, note: str = ""
+) -> Member:
+    """停止党籍 or 恢复党籍 (the decision of the upper committee is recorded in ``note``)."""
+    if suspended == (member.standing == Member.Standing.SUSPENDED):
+        raise ValidationError("党籍状态没有变化")
+    if suspended:
+        return _status_change(
+            actor, member, fields={"standing": Member.Standing.SUSPENDED}, kind=MemberEvent.Kind.STANDING,
+            summary=f"停止党籍{('：' + note) if note else ''}", on=on, decrease_reason="31",
+        )  # fmt: skip
+    return _status_change(
+        actor, member, fields={"standing": Member.Standing.NORMAL}, kind=MemberEvent.Kind.RESTORED,
+        summary=f"恢复党籍{('：' + note) if note else ''}", on=on, increase_reason="31",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_place(
+    *, actor: Any, member: Member, branch: Organization, group: Organization | None = None
+) -> Member:
+    """Adjust placement inside the actor's scope (branch and 党小组); not a transfer."""
+    _check_branch(actor, branch, "member.edit")
+    _check_group(branch, group)
+    if branch.pk == member.branch_id and group == member.group:
+        raise ValidationError("编入的党支部和党小组没有变化")
+    return _status_change(
+        actor, member, fields={"branch": branch, "group": group, "org_path": branch.path},
+        kind=MemberEvent.Kind.PLACEMENT, summary=f"编入{branch.display_name}{(' ' + group.display_name) if group else ''}",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_leave(
+    *, actor: Any, member: Member, on: dt.date, decrease_reason: str, note: str = ""
+) -> Member:
+    """The member leaves the roll (死亡, 出党, 转出到系统外 …): moved to the 历史库."""
+    labels = code_labels("decrease")
+    if decrease_reason not in labels:
+        raise ValidationError({"decrease_reason": "请选择党员减少原因"})
+    if decrease_reason in ("21", "31"):
+        raise ValidationError(
+            {"decrease_reason": "请选择具体的出党方式；停止党籍请用“停止党籍”办理"}
+        )
+    if on > timezone.localdate():
+        raise ValidationError({"left_on": "减少日期不能晚于今天"})
+    return _status_change(
+        actor, member, fields={"status": Member.Status.FORMER, "left_on": on, "leave_reason": decrease_reason},
+        kind=MemberEvent.Kind.LEFT, summary=f"{labels[decrease_reason]}{('：' + note) if note else ''}",
+        on=on, decrease_reason=decrease_reason,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def member_reveal(*, actor: Any, member: Member) -> dict[str, str]:
+    """The full ID number and phone, for those permitted; every reveal is audited."""
+    if not may_reveal(actor, member):
+        raise PermissionDenied("您没有查看完整身份证号和电话的权限")
+    audit_record(
+        actor=actor,
+        action="member.reveal",
+        obj=member,
+        org_id=member.branch_id,
+        org_path=member.org_path,
+    )
+    event_record(
+        actor=actor,
+        member=member,
+        kind=MemberEvent.Kind.REVEALED,
+        summary="查看了完整身份证号和联系电话",
+    )
+    return {
+        "id_number": crypto.decrypt(member.id_number_enc),
+        "mobile": crypto.decrypt(member.mobile_enc),
+    }
+
+
+def member_find_by_id_number(*, viewer: Any, id_number: str) -> Member | None:
+    """Exact lookup by 公民身份号码 through the keyed hash, within the viewer's scope."""
+    from dangjian.members.access import members_visible_to
+
+    number = normalize_id(id_number)
+    if not number:
+        return None
+    return members_visible_to(viewer).filter(id_number_hash=crypto.lookup_hash(number)).first()
+
+
+@transaction.atomic
+def dossier_set(
+    *,
+    actor: Any,
+    member: Member,
+    requirement: DossierRequirement,
+    present: bool,
+    note: str = "",
+    scan: Any = None,
+) -> DossierItem:
+    """Mark one dossier document present or missing (with an optional scan)."""
+    if not may(actor, "member.edit", member.branch):
+        raise PermissionDenied("您没有维护该党员档案的权限")
+    item, _ = DossierItem.objects.get_or_create(member=member, requirement=requirement)
+    before = item.present
+    item.present, item.note = present, note[:200]
+    if scan is not None:
+        item.scan = scan
+    item.save()
+    audit_record(
+        actor=actor, action="member.dossier", obj=member,
+        changes={requirement.name: [before, present]}, org_id=member.branch_id, org_path=member.org_path,
+    )  # fmt: skip
+    return item
+
+
+def dossier_requirements(member: Member) -> Iterable[DossierRequirement]:
+    qs = DossierRequirement.objects.filter(is_active=True)
+    if member.category == Member.Category.PROBATIONARY:
+        qs = qs.filter(applies_to_probationary=True)
+    return qs

@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from dangjian.members import views
+
+app_name = "members"
+urlpatterns = [
+    path("", views.member_list, name="list"),
+    path("new/", views.member_new, name="new"),
+    path("<int:member_id>/", views.member_detail, name="detail"),
+    path("<int:member_id>/edit/", views.member_edit, name="edit"),
+    path("<int:member_id>/reveal/", views.member_reveal_view, name="reveal"),
+    path("<int:member_id>/status/<str:change>/", views.member_status, name="status"),
+    path("<int:member_id>/dossier/", views.member_dossier, name="dossier"),
+    path("dossier-gaps/", views.dossier_gaps, name="dossier_gaps"),
+    path("", include("dangjian.members.excel_urls")),
+    path("", include("dangjian.members.stats_urls")),
+]
