@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from dangjian.accounts.roles import ROLE_ACTIONS
 from dangjian.orgs.access import ActiveGrant, viewer_grants
@@ -36,6 +36,8 @@ class Workspace:
 NAV: list[tuple[str | None, str, str, str, str]] = [
     (None, "首页", "home", "ti-home", "home"),
     ("org.view", "组织体系", "orgs:tree", "ti-sitemap", "orgs"),
+    ("member.view", "党员管理", "members:list", "ti-users-group", "members"),
+    ("transfer.request", "组织关系转接", "transfers:list", "ti-arrows-exchange", "transfers"),
     ("grant.manage", "用户与授权", "accounts:people", "ti-users", "people"),
     ("audit.view", "审计日志", "orgs:audit", "ti-history", "audit"),
     ("calendar.manage", "节假日设置", "core:calendar", "ti-calendar", "calendar"),
@@ -58,9 +60,12 @@ def workspace_for(request: HttpRequest) -> Workspace:
     grants = viewer_grants(viewer)
     current = current_grant(viewer, request.session)
     actions = ROLE_ACTIONS.get(current.role, frozenset()) if current else frozenset()
-    nav = [
-        NavItem(label, reverse(url), icon, key)
-        for need, label, url, icon, key in NAV
-        if need is None or need in actions
-    ]
+    nav = []
+    for need, label, url, icon, key in NAV:
+        if need is not None and need not in actions:
+            continue
+        try:
+            nav.append(NavItem(label, reverse(url), icon, key))
+        except NoReverseMatch:  # a capability whose pages are not installed: no dead link
+            continue
     return Workspace(grants=grants, current=current, nav=nav)

@@ -450,6 +450,11 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member
     return member
 
 
+def _locked(member: Member) -> Member:
+    """The member's row, locked for this transaction: checks read the current state."""
+    return Member.objects.select_related("branch").select_for_update().get(pk=member.pk)
+
+
 def _status_change(
     actor: Any,
     member: Member,
@@ -462,8 +467,7 @@ def _status_change(
 ) -> Member:
     if not may(actor, "member.edit", member.branch):
         raise PermissionDenied("您没有维护该党员信息的权限")
-    member = Member.objects.select_for_update().get(pk=member.pk)
-    if member.status == Member.Status.FORMER and kind != MemberEvent.Kind.RESTORED:
+    if member.status == Member.Status.FORMER:
         raise ValidationError("历史库中的党员不能办理此项")
     before_key = rollups.member_key(member)
     before = {k: getattr(member, k) for k in fields}
@@ -486,6 +490,7 @@ def _status_change(
 @transaction.atomic
 def member_confirm_full(*, actor: Any, member: Member, on: dt.date) -> Member:
     """转正: a probationary member becomes a full member on ``on``."""
+    member = _locked(member)
     if member.category != Member.Category.PROBATIONARY:
         raise ValidationError("只有预备党员才能转正")
     if on < member.joined_on:
@@ -501,6 +506,7 @@ def member_confirm_full(*, actor: Any, member: Member, on: dt.date) -> Member:
 @transaction.atomic
 def member_set_lost_contact(*, actor: Any, member: Member, since: dt.date | None) -> Member:
     """Mark a member as lost contact since a date, or (None) as back in contact."""
+    member = _locked(member)
     if since is not None and since > timezone.localdate():
         raise ValidationError("失联日期不能晚于今天")
     if since is None:
@@ -525,6 +531,7 @@ def member_set_mobile(
     mobile_branch: Organization | None = None,
 ) -> Member:
     """Record a member going away (流动党员): where, why, since when, and who manages them there."""
+    member = _locked(member)
     if not destination.strip():
         raise ValidationError({"mobile_destination": "请填写外出流向"})
     if since > timezone.localdate():
@@ -546,6 +553,7 @@ def member_set_mobile(
 @transaction.atomic
 def member_end_mobile(*, actor: Any, member: Member) -> Member:
     """The member has come back: no longer mobile."""
+    member = _locked(member)
     return _status_change(
         actor, member,
         fields={"is_mobile": False, "mobile_destination": "", "mobile_reason": "", "mobile_since": None, "mobile_branch": None},
@@ -555,6 +563,7 @@ def member_end_mobile(*, actor: Any, member: Member) -> Member:
 
 @transaction.atomic
 def member_set_retired(*, actor: Any, member: Member, retired: bool) -> Member:
+    member = _locked(member)
     return _status_change(
         actor, member, fields={"is_retired": retired}, kind=MemberEvent.Kind.RETIRED,
         summary="离退休" if retired else "取消离退休标记",
@@ -566,6 +575,7 @@ def member_set_checkin(
     *, actor: Any, member: Member, community: Organization | None, since: dt.date | None
 ) -> Member:
     """在职党员到社区报到: record the community and the date (None ends it)."""
+    member = _locked(member)
     if community is not None and community.sector != Organization.Sector.COMMUNITY:
         raise ValidationError({"checkin_community": "报到组织应为社区党组织"})
     summary = f"到{community.display_name}报到" if community else "结束社区报到"
@@ -580,6 +590,7 @@ def member_set_standing(
     *, actor: Any, member: Member, suspended: bool, on: dt.date, note: str = ""
 ) -> Member:
     """停止党籍 or 恢复党籍 (the decision of the upper committee is recorded in ``note``)."""
+    member = _locked(member)
     if suspended == (member.standing == Member.Standing.SUSPENDED):
         raise ValidationError("党籍状态没有变化")
     if suspended:
@@ -598,6 +609,7 @@ def member_place(
     *, actor: Any, member: Member, branch: Organization, group: Organization | None = None
 ) -> Member:
     """Adjust placement inside the actor's scope (branch and 党小组); not a transfer."""
+    member = _locked(member)
     _check_branch(actor, branch, "member.edit")
     _check_group(branch, group)
     if branch.pk == member.branch_id and group == member.group:
@@ -613,6 +625,7 @@ def member_leave(
     *, actor: Any, member: Member, on: dt.date, decrease_reason: str, note: str = ""
 ) -> Member:
     """The member leaves the roll (死亡, 出党, 转出到系统外 …): moved to the 历史库."""
+    member = _locked(member)
     labels = code_labels("decrease")
     if decrease_reason not in labels:
         raise ValidationError({"decrease_reason": "请选择党员减少原因"})

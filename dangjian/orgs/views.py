@@ -133,6 +133,7 @@ def detail(request: HttpRequest, org_id: int) -> HttpResponse:
             and org.org_type != Organization.Type.GROUP,
             "can_move": may(viewer, "org.move", org) and org.parent_id is not None,
             "can_link": may(viewer, "org.link", org),
+            "can_view_members": may(viewer, "member.view", org),
             "today": timezone.localdate(),
         },
     )

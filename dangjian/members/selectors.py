@@ -1,0 +1,214 @@
+"""Reads over the member registry, always scoped by the viewer; filters are an allowlist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from dangjian.core import crypto
+from dangjian.core.paths import subtree_q
+from dangjian.core.workdays import add_months
+from dangjian.members.access import members_visible_to
+from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
+from dangjian.members.rules import (
+    AGE_BANDS,
+    EDUCATION_GROUPS,
+    HAN,
+    PARTY_AGE_BANDS,
+    STATUS_RULES,
+    check_id_number,
+    education_groups,
+)
+from dangjian.orgs.access import access_org_by_id
+from dangjian.orgs.models import Organization
+
+PAGE_SIZE = 20
+ALERTS = {
+    "lost_overdue": "失联满 6 个月",
+    "probation_overdue": "预备期已满未转正",
+    "mobile_unmanaged": "流动党员无管理党组织",
+    "dossier_missing": "档案材料不全",
+}
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _band_range(label: str, bands: tuple[tuple[str, int, int], ...], today: dt.date) -> Q | None:
+    """Dates (birth or join) that put a person in an age band on ``today``."""
+    for name, low, high in bands:
+        if name == label:
+            latest = _years_before(today, low)  # at least ``low`` years ago
+            earliest = _years_before(today, high + 1) + dt.timedelta(days=1)
+            return Q(lte=latest, gte=earliest)
+    return None
+
+
+def dossier_missing_q() -> Q:
+    """Members whose dossier lacks an active required document (one EXISTS subquery)."""
+    # Requirements with no present item for the member two levels out.
+    needed = DossierRequirement.objects.filter(is_active=True).exclude(
+        Exists(
+            DossierItem.objects.filter(
+                member_id=OuterRef(OuterRef("pk")), requirement_id=OuterRef("pk"), present=True
+            )
+        )
+    )
+    return (Q(category=Member.Category.FULL) & Exists(needed)) | (
+        Q(category=Member.Category.PROBATIONARY)
+        & Exists(needed.filter(applies_to_probationary=True))
+    )
+
+
+def alert_q(alert: str, today: dt.date) -> Q | None:
+    if alert == "lost_overdue":
+        return Q(
+            lost_contact=True,
+            lost_contact_since__lte=add_months(today, -STATUS_RULES.lost_contact_review_months),
+        )
+    if alert == "probation_overdue":
+        return Q(
+            category=Member.Category.PROBATIONARY,
+            joined_on__lt=add_months(today, -STATUS_RULES.probation_months),
+        )
+    if alert == "mobile_unmanaged":
+        return Q(is_mobile=True, mobile_branch__isnull=True)
+    if alert == "dossier_missing":
+        return dossier_missing_q()
+    return None
+
+
+@dataclass
+class MemberFilter:
+    org: Organization | None = None
+    q: str = ""
+    applied: dict[str, str] = field(default_factory=dict)
+
+
+def member_filter(
+    *, viewer: Any, params: Any, today: dt.date | None = None
+) -> tuple[QuerySet[Member], MemberFilter]:
+    """The viewer's members narrowed by the allowlisted GET parameters of the list page."""
+    today = today or timezone.localdate()
+    former = params.get("status") == "former"
+    qs = members_visible_to(viewer, include_former=former)
+    if former:
+        qs = qs.filter(status=Member.Status.FORMER)
+    info = MemberFilter()
+    org_id = params.get("org")
+    if org_id:
+        try:
+            info.org = access_org_by_id(viewer, int(org_id))
+        except ValueError:
+            info.org = None
+        if info.org is not None:
+            qs = qs.filter(subtree_q("org_path", info.org.path))
+    q = (params.get("q") or "").strip()[:30]
+    if q:
+        info.q = q
+        check = check_id_number(q) if len(q) == 18 else None
+        if check is not None and check.valid:
+            qs = qs.filter(id_number_hash=crypto.lookup_hash(q.upper()))
+        elif q.isascii() and q.isalpha():
+            qs = qs.filter(name_initials__startswith=q.lower())
+        else:
+            qs = qs.filter(name__contains=q)
+    simple = {
+        "category": ("category", Member.Category.values),
+        "standing": ("standing", Member.Standing.values),
+        "sex": ("sex", ["1", "2"]),
+    }
+    for key, (fname, allowed) in simple.items():
+        value = params.get(key, "")
+        if value in allowed:
+            qs = qs.filter(**{fname: value})
+            info.applied[key] = value
+    for key, fname in (
+        ("mobile", "is_mobile"),
+        ("lost", "lost_contact"),
+        ("retired", "is_retired"),
+    ):
+        if params.get(key) == "1":
+            qs = qs.filter(**{fname: True})
+            info.applied[key] = "1"
+    if params.get("minority") == "1":
+        qs = qs.exclude(ethnicity=HAN)
+        info.applied["minority"] = "1"
+    group = params.get("education_group", "")
+    if group in dict(EDUCATION_GROUPS):
+        codes = [c for c, g in education_groups().items() if g == group]
+        qs = qs.filter(education__in=codes)
+        info.applied["education_group"] = group
+    for key, fname, bands in (
+        ("age_band", "birth_date", AGE_BANDS),
+        ("party_age_band", "joined_on", PARTY_AGE_BANDS),
+    ):
+        label = params.get(key, "")
+        rng = _band_range(label, bands, today) if label else None
+        if rng is not None:
+            bounds = dict(rng.children)
+            qs = qs.filter(**{f"{fname}__lte": bounds["lte"], f"{fname}__gte": bounds["gte"]})
+            info.applied[key] = label
+    alert = params.get("alert", "")
+    aq = alert_q(alert, today) if alert in ALERTS else None
+    if aq is not None:
+        qs = qs.filter(aq)
+        info.applied["alert"] = alert
+    return qs, info
+
+
+@dataclass
+class MemberPage:
+    rows: list[Member]
+    next_cursor: str | None
+    count_label: str
+
+
+def member_page(qs: QuerySet[Member], *, cursor: str | None, size: int = PAGE_SIZE) -> MemberPage:
+    """A keyset page ordered by (org_path, id) and a capped count ("10000+")."""
+    if cursor:
+        path, _, last_id = cursor.partition("|")
+        if last_id.isdigit():
+            qs = qs.filter(Q(org_path__gt=path) | Q(org_path=path, id__gt=int(last_id)))
+    rows = list(qs.select_related("branch").order_by("org_path", "id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    nxt = f"{rows[-1].org_path}|{rows[-1].pk}" if more and rows else None
+    return MemberPage(rows=rows, next_cursor=nxt, count_label="")
+
+
+def member_count_label(qs: QuerySet[Member], cap: int = 10000) -> str:
+    """The number of matching members, capped so a province never counts everything."""
+    n = qs.order_by()[: cap + 1].count()
+    return f"{cap}+" if n > cap else str(n)
+
+
+def member_timeline(*, member: Member, limit: int = 200) -> list[MemberEvent]:
+    return list(member.events.select_related("actor").order_by("-occurred_on", "-id")[:limit])
+
+
+def member_dossier(*, member: Member) -> list[tuple[DossierRequirement, DossierItem | None]]:
+    """Each active required document and this member's item for it (None when never recorded)."""
+    from dangjian.members.services import dossier_requirements
+
+    items = {i.requirement_id: i for i in member.dossier_items.all()}
+    return [(r, items.get(r.pk)) for r in dossier_requirements(member)]
+
+
+def dossier_gaps(*, viewer: Any, org: Organization, limit: int = 200) -> list[Member]:
+    """Members under ``org`` whose dossier lacks a required document (档案补缺)."""
+    return list(
+        members_visible_to(viewer)
+        .filter(subtree_q("org_path", org.path))
+        .filter(dossier_missing_q())
+        .select_related("branch")
+        .order_by("org_path", "id")[:limit]
+    )
