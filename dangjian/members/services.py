@@ -15,6 +15,7 @@ from pypinyin import Style, lazy_pinyin
 
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
+from dangjian.core.uploads import sanitize_upload
 from dangjian.members import rollups
 from dangjian.members.access import may_reveal
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
@@ -689,11 +690,12 @@ def dossier_set(
     """Mark one dossier document present or missing (with an optional scan)."""
     if not may(actor, "member.edit", member.branch):
         raise PermissionDenied("您没有维护该党员档案的权限")
+    safe_scan = sanitize_upload(scan) if scan is not None else None
     item, _ = DossierItem.objects.get_or_create(member=member, requirement=requirement)
     before = item.present
     item.present, item.note = present, note[:200]
-    if scan is not None:
-        item.scan = scan
+    if safe_scan is not None:
+        item.scan = safe_scan
     item.save()
     audit_record(
         actor=actor, action="member.dossier", obj=member,

@@ -396,14 +396,18 @@ def member_dossier(request: HttpRequest, member_id: int) -> HttpResponse:
     if requirement is None:
         messages.error(request, "未找到该档案材料项")
     else:
-        services.dossier_set(
-            actor=request.user,
-            member=member,
-            requirement=requirement,
-            present=request.POST.get("present") == "1",
-            scan=request.FILES.get("scan"),
-        )
-        messages.success(request, f"已更新“{requirement.name}”")
+        try:
+            services.dossier_set(
+                actor=request.user,
+                member=member,
+                requirement=requirement,
+                present=request.POST.get("present") == "1",
+                scan=request.FILES.get("scan"),
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已更新“{requirement.name}”")
     return redirect(reverse("members:detail", args=[member.pk]) + "?tab=dossier")
 
 

@@ -188,3 +188,20 @@ def test_dossier_mark_present_and_gaps(login, people, tree):
         m.name
         not in client.get("/members/dossier-gaps/", {"org": tree.village_a1.pk}).content.decode()
     )
+
+
+def test_dossier_scan_upload_is_checked(login, people, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = make_member(people.township_a, tree.village_a1)
+    req = DossierRequirement.objects.first()
+    client = login(people.village_secretary)
+    bad = SimpleUploadedFile("scan.jpg", b"<html>not an image</html>", content_type="image/jpeg")
+    response = client.post(f"/members/{m.pk}/dossier/", {"requirement": req.pk, "present": "1", "scan": bad}, follow=True)
+    assert "只支持" in response.content.decode()
+    assert not DossierItem.objects.filter(member=m).exists()
+    good = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    client.post(f"/members/{m.pk}/dossier/", {"requirement": req.pk, "present": "1", "scan": good})
+    item = DossierItem.objects.get(member=m)
+    assert item.present
+    assert item.scan.name.endswith(".pdf")
