@@ -436,3 +436,27 @@ def dossier_gaps(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+SCAN_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
+
+
+@login_required
+def dossier_scan(request: HttpRequest, member_id: int, item_id: int) -> HttpResponse:
+    """A dossier scan, only to those who may see the member; never rendered as HTML."""
+    from pathlib import Path
+
+    from django.http import FileResponse, Http404
+
+    member = access_member_by_id(request.user, member_id)
+    item = member.dossier_items.filter(pk=item_id).exclude(scan="").first()
+    if item is None:
+        raise Http404("未找到扫描件")
+    ext = Path(item.scan.name).suffix.lower()
+    response = FileResponse(
+        item.scan.open("rb"), content_type=SCAN_TYPES.get(ext, "application/octet-stream")
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="dossier-{member.pk}-{item.requirement_id}{ext}"'
+    )
+    return response

@@ -197,7 +197,11 @@ def test_dossier_scan_upload_is_checked(login, people, tree):
     req = DossierRequirement.objects.first()
     client = login(people.village_secretary)
     bad = SimpleUploadedFile("scan.jpg", b"<html>not an image</html>", content_type="image/jpeg")
-    response = client.post(f"/members/{m.pk}/dossier/", {"requirement": req.pk, "present": "1", "scan": bad}, follow=True)
+    response = client.post(
+        f"/members/{m.pk}/dossier/",
+        {"requirement": req.pk, "present": "1", "scan": bad},
+        follow=True,
+    )
     assert "只支持" in response.content.decode()
     assert not DossierItem.objects.filter(member=m).exists()
     good = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf")
@@ -205,3 +209,8 @@ def test_dossier_scan_upload_is_checked(login, people, tree):
     item = DossierItem.objects.get(member=m)
     assert item.present
     assert item.scan.name.endswith(".pdf")
+    response = client.get(f"/members/{m.pk}/dossier/{item.pk}/scan/")
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        login(people.township_b).get(f"/members/{m.pk}/dossier/{item.pk}/scan/").status_code == 404
+    )
