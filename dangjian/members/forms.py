@@ -15,7 +15,7 @@ DATE = {"type": "date"}
 
 def code_choices(table: str, *, blank: bool = True) -> list[tuple[str, str]]:
     items = [(c, f"{c} {label}") for c, label in code_labels(table).items()]
-    return ([("", "——")] if blank else []) + items
+    return ([("", "请选择")] if blank else []) + items
 
 
 class MemberForm(StyledFormMixin, forms.Form):
@@ -72,7 +72,7 @@ class MemberForm(StyledFormMixin, forms.Form):
             ("sex", "sex"), ("ethnicity", "ethnicity"), ("education", "education"), ("job", "job"),
             ("marital", "marital"), ("health", "health"), ("degree", "degree"), ("party_post", "party_post"),
         ):  # fmt: skip
-            self.fields[name].choices = code_choices(table, blank=not self.fields[name].required)  # type: ignore[attr-defined]
+            self.fields[name].choices = code_choices(table)  # type: ignore[attr-defined]
         if creating:
             self.fields["id_number"].required = True
             self.fields["id_number"].help_text = "18 位，输入后自动校验并带出出生日期和性别"
