@@ -64,6 +64,20 @@ def _branch_choices(viewer: Any, within: Organization | None = None) -> list[tup
     ]
 
 
+def _org_filter_choices(viewer: Any) -> list[tuple[int, str]]:
+    """Organizations to narrow the list to: committees, general branches and branches in scope."""
+    qs = (
+        orgs_visible_to(viewer)
+        .filter(dissolved_on__isnull=True)
+        .exclude(org_type=Organization.Type.GROUP)
+        .order_by("path")
+        .only("id", "name", "short_name", "depth", "path")[:1500]
+    )
+    rows = list(qs)
+    top = min((o.depth for o in rows), default=1)
+    return [(o.pk, "　" * (o.depth - top) + o.display_name) for o in rows]
+
+
 def _working_org(request: HttpRequest) -> Organization | None:
     grant = current_grant(request.user, request.session)
     return access_org_by_id(request.user, grant.org_id) if grant else None
@@ -97,6 +111,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "party_age_bands": [b[0] for b in PARTY_AGE_BANDS],
         "alerts": selectors.ALERTS,
         "crumbs": [{"label": "党员管理", "url": ""}],
+        "org_choices": _org_filter_choices(request.user),
         "can_create": bool(scope_roots(request.user, action="member.edit")),
         "can_import": bool(scope_roots(request.user, action="member.import")),
         "can_export": bool(scope_roots(request.user, action="member.export")),
