@@ -79,7 +79,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 # Django permissions (system configuration) that a role grants wherever it is held.
 ROLE_DJANGO_PERMS: dict[str, frozenset[str]] = {
-    Role.ORG_ADMIN: frozenset({"core.change_calendarday"}),
+    Role.ORG_ADMIN: frozenset({"core.change_calendarday", "members.change_dossierrequirement"}),
 }
 
 # Order in which a user's grants are listed and the default working grant is chosen.

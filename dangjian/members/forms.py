@@ -138,3 +138,13 @@ class CheckinForm(StyledFormMixin, forms.Form):
 class PlaceForm(StyledFormMixin, forms.Form):
     branch = forms.TypedChoiceField(label="党支部", coerce=int)
     group = forms.TypedChoiceField(label="党小组", coerce=int, required=False, empty_value=None)
+
+
+class DossierRequirementForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label="材料名称", max_length=50)
+    source = forms.CharField(label="依据", max_length=200, required=False)
+    sort = forms.IntegerField(label="排序", min_value=0, max_value=999, initial=0)
+    applies_to_probationary = forms.BooleanField(
+        label="预备党员也需要", required=False, initial=True
+    )
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)

@@ -709,3 +709,44 @@ def dossier_requirements(member: Member) -> Iterable[DossierRequirement]:
     if member.category == Member.Category.PROBATIONARY:
         qs = qs.filter(applies_to_probationary=True)
     return qs
+
+
+DOSSIER_PERMISSION = "members.change_dossierrequirement"
+
+
+@transaction.atomic
+def dossier_requirement_save(
+    *,
+    actor: Any,
+    name: str,
+    applies_to_probationary: bool,
+    is_active: bool,
+    sort: int = 0,
+    source: str = "",
+    requirement: DossierRequirement | None = None,
+) -> DossierRequirement:
+    """Add or change a required dossier document (organization department only); audited."""
+    if not actor.has_perm(DOSSIER_PERMISSION):
+        raise PermissionDenied("只有组织部管理员可以设置档案必备材料")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "请填写材料名称"})
+    clash = DossierRequirement.objects.filter(name=name)
+    if requirement is not None:
+        clash = clash.exclude(pk=requirement.pk)
+    if clash.exists():
+        raise ValidationError({"name": f"已有名为“{name}”的材料"})
+    item = requirement or DossierRequirement()
+    before = {"name": item.name, "is_active": item.is_active}
+    item.name, item.applies_to_probationary, item.is_active = (
+        name[:50],
+        applies_to_probationary,
+        is_active,
+    )
+    item.sort, item.source = sort, source[:200]
+    item.save()
+    audit_record(
+        actor=actor, action="member.dossier_requirement", obj=item,
+        changes={"name": [before["name"], item.name], "is_active": [before["is_active"], is_active]},
+    )  # fmt: skip
+    return item

@@ -475,3 +475,48 @@ def dossier_scan(request: HttpRequest, member_id: int, item_id: int) -> HttpResp
         f'attachment; filename="dossier-{member.pk}-{item.requirement_id}{ext}"'
     )
     return response
+
+
+@login_required
+def dossier_settings(request: HttpRequest) -> HttpResponse:
+    """档案必备材料设置: the configurable checklist every dossier is measured against."""
+    from dangjian.members.forms import DossierRequirementForm
+
+    if not request.user.has_perm(services.DOSSIER_PERMISSION):
+        raise PermissionDenied("只有组织部管理员可以设置档案必备材料")
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = DossierRequirement.objects.filter(pk=int(request.GET["edit"])).first()
+    initial = (
+        {
+            f: getattr(editing, f)
+            for f in ("name", "source", "sort", "applies_to_probationary", "is_active")
+        }
+        if editing
+        else None
+    )
+    form = DossierRequirementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_requirement_save(
+                actor=request.user, requirement=editing, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("members:dossier_settings")
+    return TemplateResponse(
+        request,
+        "members/dossier_settings.html",
+        {
+            "nav_active": "members",
+            "form": form,
+            "editing": editing,
+            "requirements": DossierRequirement.objects.order_by("sort", "id"),
+            "crumbs": [
+                {"label": "党员管理", "url": reverse("members:list")},
+                {"label": "档案必备材料设置", "url": ""},
+            ],
+        },
+    )

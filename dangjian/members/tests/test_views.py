@@ -214,3 +214,16 @@ def test_dossier_scan_upload_is_checked(login, people, tree):
     assert (
         login(people.township_b).get(f"/members/{m.pk}/dossier/{item.pk}/scan/").status_code == 404
     )
+
+
+def test_dossier_settings_for_org_admin_only(login, people):
+    assert login(people.township_a).get("/members/dossier-settings/").status_code == 403
+    client = login(people.county_admin)
+    response = client.post(
+        "/members/dossier-settings/", {"name": "入党志愿书", "sort": 1, "is_active": "on"}
+    )
+    assert "已有名为" in response.content.decode()
+    client.post(
+        "/members/dossier-settings/", {"name": "党员信息采集表", "sort": 9, "is_active": "on"}
+    )
+    assert DossierRequirement.objects.filter(name="党员信息采集表", is_active=True).exists()
