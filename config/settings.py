@@ -225,6 +225,12 @@ TASKS = {
     }
 }
 
+# Jobs that `dangjian daily_jobs` enqueues once a day: (label, task taking today's ISO date).
+DAILY_JOBS = [
+    ("换届提醒", "dangjian.orgs.tasks.org_term_reminders_task"),
+    ("组织关系介绍信过期处理", "dangjian.transfers.tasks.transfers_expire_task"),
+]
+
 # --- Notifications --------------------------------------------------------------------------
 # In-app delivery always happens; these extra channels (SMS, WeCom …) are dotted paths to
 # callables taking a Notification. Empty by default.

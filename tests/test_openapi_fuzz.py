@@ -11,7 +11,9 @@ We drive the cases with ``operation.as_strategy()`` and ``case.call(app=...)`` r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -25,6 +27,9 @@ from schemathesis.checks import not_a_server_error
 
 from config.api import api
 from dangjian.accounts.services import token_create
+from dangjian.members.tests.factories import make_id, make_member
+from dangjian.transfers.services import transfer_approve
+from dangjian.transfers.tests.factories import request
 from dangjian.orgs.models import Organization, OrgLink
 from dangjian.orgs.rules import child_types_allowed
 
@@ -56,8 +61,75 @@ def in_process_wsgi() -> Iterator[Any]:
         request_finished.connect(close_old_connections)
 
 
+@dataclass
+class Rows:
+    """Real rows the valid cases are aimed at (fixed per test: Hypothesis needs stable choices)."""
+
+    orgs: dict[int, Organization]
+    token_id: int
+    members: list[int] = field(default_factory=list)
+    requested: list[int] = field(default_factory=list)  # transfers awaiting approval
+    approved: list[int] = field(default_factory=list)  # transfers awaiting acceptance
+    branches: list[int] = field(default_factory=list)
+
+
+def _valid_member_payload() -> dict[str, Any]:
+    birth = dt.date(1985, 3, 15)
+    return {
+        "name": "模糊测试党员", "sex": "1", "ethnicity": "01", "id_number": make_id(birth),
+        "birth_date": birth.isoformat(), "education": "21", "category": "full",
+        "joined_on": "2010-07-01", "full_member_on": "2011-07-01", "job": "1",
+    }  # fmt: skip
+
+
+def aim_members_and_transfers(
+    case: schemathesis.Case, data: st.DataObject, rows: Rows, real: Any
+) -> None:
+    params = case.path_parameters or {}
+    path = case.operation.path
+    if "member_id" in params and rows.members and real("member_id"):
+        params["member_id"] = data.draw(st.sampled_from(rows.members), label="member_id")
+    if "action" in params and real("action"):
+        params["action"] = data.draw(
+            st.sampled_from(["retired", "unretired", "mobile_end"]), label="action"
+        )
+    if "transfer_id" in params and real("transfer_id"):
+        pool = rows.approved if path.endswith("/accept") else rows.requested
+        params["transfer_id"] = data.draw(st.sampled_from(pool), label="transfer_id")
+    if not isinstance(case.body, dict):
+        return
+    body = case.body
+    if path == "/api/v1/members/" and case.method.upper() == "POST" and real("member_body"):
+        body.clear()
+        body.update({**_valid_member_payload(), "branch_id": rows.branches[0]})
+    if path == "/api/v1/members/{member_id}" and real("member_patch"):
+        body.clear()
+        body["address"] = "测试地址"
+    if "member" in body and isinstance(body["member"], dict) and real("member"):
+        body["member"] = _valid_member_payload()
+    for name in ("member_id",):
+        if name in body and rows.members and real(name):
+            body[name] = data.draw(st.sampled_from(rows.members), label=name)
+    for name in ("to_branch_id", "branch_id"):
+        if name in body and real(name):
+            body[name] = data.draw(st.sampled_from(rows.branches), label=name)
+    if "dues_paid_through" in body and real("dues"):
+        body["dues_paid_through"] = "2026-10"
+    for name in ("reason", "external_unit"):
+        if name in body and real(name):
+            body[name] = "模糊测试"
+    for name in ("valid_until", "received_on", "on", "since"):
+        if name in body and real(name):
+            body[name] = None if name != "received_on" else "2026-11-01"
+
+
 def aim_at_real_rows(
-    case: schemathesis.Case, data: st.DataObject, *, orgs: dict[int, Organization], token_id: int
+    case: schemathesis.Case,
+    data: st.DataObject,
+    *,
+    orgs: dict[int, Organization],
+    token_id: int,
+    rows: Rows | None = None,
 ) -> None:
     """Random ids and codes almost never exist; point most valid cases at the persona tree.
 
@@ -70,6 +142,8 @@ def aim_at_real_rows(
     def real(label: str) -> bool:
         return not data.draw(keep_random, label=f"random {label}")
 
+    if rows is not None:
+        aim_members_and_transfers(case, data, rows, real)
     params = case.path_parameters or {}
     if "org_id" in params and real("org_id"):
         params["org_id"] = data.draw(st.sampled_from(list(orgs)), label="org_id")
@@ -134,6 +208,25 @@ def with_nul(value: Any) -> Any:
     return value
 
 
+def _real_rows(people: Any, tree: Any, orgs: dict[int, Organization]) -> Rows:
+    actor = people.county_admin
+    branches = [tree.village_a1.pk, tree.village_a2.pk, tree.village_b1.pk]
+    members = [make_member(actor, tree.village_a1, name=f"测试{i}").pk for i in range(3)]
+    waiting = make_member(actor, tree.village_a2, name="待审批")
+    accepting = make_member(actor, tree.village_a2, name="待接收")
+    requested = request(actor, waiting, tree.village_b1, reason="工作调动")
+    approved = request(actor, accepting, tree.village_b1, reason="工作调动")
+    transfer_approve(actor=actor, transfer=approved)
+    return Rows(
+        orgs=orgs,
+        token_id=0,
+        members=members,
+        requested=[requested.pk],
+        approved=[approved.pk],
+        branches=branches,
+    )
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE, "nul"])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_no_generated_request_causes_a_server_error(
@@ -142,6 +235,7 @@ def test_no_generated_request_causes_a_server_error(
     operation = SCHEMA[path][method]
     responses: list[int] = []
     orgs = {o.pk: o for o in Organization.objects.order_by("pk")}
+    rows = _real_rows(people, tree, orgs)
     generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
 
     @settings(
@@ -156,7 +250,8 @@ def test_no_generated_request_causes_a_server_error(
         # A fresh token per call: a generated DELETE /tokens/{id} may revoke an earlier one.
         token, key = token_create(actor=people.county_admin, user=people.county_admin, name="fuzz")
         if mode != "negative":
-            aim_at_real_rows(case, data, orgs=orgs, token_id=token.pk)
+            rows.token_id = token.pk
+            aim_at_real_rows(case, data, orgs=orgs, token_id=token.pk, rows=rows)
         if mode == "nul":  # valid requests, poisoned: Hypothesis seldom draws U+0000 itself
             case.query = with_nul(case.query)
             case.body = with_nul(case.body)

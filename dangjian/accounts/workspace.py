@@ -37,7 +37,7 @@ NAV: list[tuple[str | None, str, str, str, str]] = [
     (None, "首页", "home", "ti-home", "home"),
     ("org.view", "组织体系", "orgs:tree", "ti-sitemap", "orgs"),
     ("member.view", "党员管理", "members:list", "ti-users-group", "members"),
-    ("transfer.request", "组织关系转接", "transfers:list", "ti-arrows-exchange", "transfers"),
+    ("member.view", "组织关系转接", "transfers:list", "ti-arrows-exchange", "transfers"),
     ("grant.manage", "用户与授权", "accounts:people", "ti-users", "people"),
     ("audit.view", "审计日志", "orgs:audit", "ti-history", "audit"),
     ("calendar.manage", "节假日设置", "core:calendar", "ti-calendar", "calendar"),

@@ -470,6 +470,11 @@ def _status_change(
         raise PermissionDenied("您没有维护该党员信息的权限")
     if member.status == Member.Status.FORMER:
         raise ValidationError("历史库中的党员不能办理此项")
+    if member.status == Member.Status.TRANSFERRING and kind in (
+        MemberEvent.Kind.PLACEMENT,
+        MemberEvent.Kind.LEFT,
+    ):
+        raise ValidationError("该党员正在办理组织关系转接，请先完成或撤销转接")
     before_key = rollups.member_key(member)
     before = {k: getattr(member, k) for k in fields}
     for k, v in fields.items():
