@@ -11,9 +11,10 @@ We drive the cases with ``operation.as_strategy()`` and ``case.call(app=...)`` r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -28,10 +29,10 @@ from schemathesis.checks import not_a_server_error
 from config.api import api
 from dangjian.accounts.services import token_create
 from dangjian.members.tests.factories import make_id, make_member
-from dangjian.transfers.services import transfer_approve
-from dangjian.transfers.tests.factories import request
 from dangjian.orgs.models import Organization, OrgLink
 from dangjian.orgs.rules import child_types_allowed
+from dangjian.transfers.services import transfer_approve
+from dangjian.transfers.tests.factories import request
 
 MAX_EXAMPLES = 15
 
@@ -67,10 +68,10 @@ class Rows:
 
     orgs: dict[int, Organization]
     token_id: int
-    members: list[int] = field(default_factory=list)
-    requested: list[int] = field(default_factory=list)  # transfers awaiting approval
-    approved: list[int] = field(default_factory=list)  # transfers awaiting acceptance
-    branches: list[int] = field(default_factory=list)
+    members: list[int] = dataclasses.field(default_factory=list)
+    requested: list[int] = dataclasses.field(default_factory=list)  # transfers awaiting approval
+    approved: list[int] = dataclasses.field(default_factory=list)  # transfers awaiting acceptance
+    branches: list[int] = dataclasses.field(default_factory=list)
 
 
 def _valid_member_payload() -> dict[str, Any]:

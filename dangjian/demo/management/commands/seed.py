@@ -13,6 +13,7 @@ from dangjian.demo.accounts import seed_accounts
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.history import seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
+from dangjian.demo.members import seed_members
 from dangjian.demo.notices import seed_notices
 from dangjian.demo.scales import SCALES
 from dangjian.orgs.models import Organization
@@ -53,6 +54,12 @@ class Command(BaseCommand):
             users, skipped = seed_accounts(stream.anchors)
             notes = seed_notices(users, stream.anchors, stream.due)
             history = seed_history(users, stream.anchors, today=timezone.localdate())
+        members = seed_members(
+            rng_seed=seed,
+            today=timezone.localdate(),
+            scale=scale,
+            progress=lambda n: self.stdout.write(f"已写入 {n} 名党员"),
+        )
         elapsed = time.monotonic() - started
 
         by_type = ", ".join(
@@ -64,7 +71,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{total} 个党组织、{links} 条联建关系、{len(users)} 个账号、"
-                f"{notes} 条通知、{history} 条日常操作记录，用时 {elapsed:.1f} 秒。"
+                f"{notes} 条通知、{history} 条日常操作记录、{members} 名党员，"
+                f"用时 {elapsed:.1f} 秒。"
             )
         )
         if users:
