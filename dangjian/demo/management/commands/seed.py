@@ -14,6 +14,7 @@ from dangjian.demo.generator import OrgStream
 from dangjian.demo.history import seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
 from dangjian.demo.members import seed_members
+from dangjian.demo.transfers import seed_transfers
 from dangjian.demo.notices import seed_notices
 from dangjian.demo.scales import SCALES
 from dangjian.orgs.models import Organization
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             scale=scale,
             progress=lambda n: self.stdout.write(f"已写入 {n} 名党员"),
         )
+        transfers = seed_transfers(today=timezone.localdate()) if users else 0
         elapsed = time.monotonic() - started
 
         by_type = ", ".join(
@@ -71,7 +73,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{total} 个党组织、{links} 条联建关系、{len(users)} 个账号、"
-                f"{notes} 条通知、{history} 条日常操作记录、{members} 名党员，"
+                f"{notes} 条通知、{history} 条日常操作记录、{members} 名党员、"
+                f"{transfers} 件组织关系转接，"
                 f"用时 {elapsed:.1f} 秒。"
             )
         )
