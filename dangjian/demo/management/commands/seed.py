@@ -14,9 +14,9 @@ from dangjian.demo.generator import OrgStream
 from dangjian.demo.history import seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
 from dangjian.demo.members import seed_members
-from dangjian.demo.transfers import seed_transfers
 from dangjian.demo.notices import seed_notices
 from dangjian.demo.scales import SCALES
+from dangjian.demo.transfers import seed_transfers
 from dangjian.orgs.models import Organization
 
 
