@@ -286,7 +286,13 @@ class MemberStat(OrgPathCopy):
         verbose_name = "党员统计汇总"
         verbose_name_plural = "党员统计汇总"
         ordering = ["org_path", "dimension", "value"]
-        indexes = [models.Index(fields=["org_path", "dimension"], name="memberstat_path_dim")]
+        indexes = [
+            models.Index(fields=["org_path", "dimension"], name="memberstat_path_dim"),
+            # Covers the dashboard sum: a range on org_path per (dimension, value), index-only.
+            models.Index(
+                fields=["dimension", "value", "org_path", "count"], name="memberstat_dim_cover"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["branch_id", "dimension", "value"], name="memberstat_unique"

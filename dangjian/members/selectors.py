@@ -6,23 +6,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.core.paths import subtree_q
-from dangjian.core.workdays import add_months
 from dangjian.members.access import members_visible_to
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
-from dangjian.members.rules import (
-    AGE_BANDS,
-    EDUCATION_GROUPS,
-    HAN,
-    PARTY_AGE_BANDS,
-    STATUS_RULES,
-    check_id_number,
-    education_groups,
-)
+from dangjian.members.rules import EDUCATION_GROUPS, HAN, check_id_number, education_groups
+from dangjian.members.stats import age_band_birth_years, party_age_band_join_years
 from dangjian.orgs.access import access_org_by_id
 from dangjian.orgs.models import Organization
 
@@ -35,55 +27,11 @@ ALERTS = {
 }
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+def alert_q(alert: str, today: dt.date, *, within: str | None = None) -> Q | None:
+    """The list's ``alert=`` filter: exactly the predicates the alert panel counts with."""
+    from dangjian.members.stats import alert_conditions
 
-
-def _band_range(label: str, bands: tuple[tuple[str, int, int], ...], today: dt.date) -> Q | None:
-    """Dates (birth or join) that put a person in an age band on ``today``."""
-    for name, low, high in bands:
-        if name == label:
-            latest = _years_before(today, low)  # at least ``low`` years ago
-            earliest = _years_before(today, high + 1) + dt.timedelta(days=1)
-            return Q(lte=latest, gte=earliest)
-    return None
-
-
-def dossier_missing_q() -> Q:
-    """Members whose dossier lacks an active required document (one EXISTS subquery)."""
-    # Requirements with no present item for the member two levels out.
-    needed = DossierRequirement.objects.filter(is_active=True).exclude(
-        Exists(
-            DossierItem.objects.filter(
-                member_id=OuterRef(OuterRef("pk")), requirement_id=OuterRef("pk"), present=True
-            )
-        )
-    )
-    return (Q(category=Member.Category.FULL) & Exists(needed)) | (
-        Q(category=Member.Category.PROBATIONARY)
-        & Exists(needed.filter(applies_to_probationary=True))
-    )
-
-
-def alert_q(alert: str, today: dt.date) -> Q | None:
-    if alert == "lost_overdue":
-        return Q(
-            lost_contact=True,
-            lost_contact_since__lte=add_months(today, -STATUS_RULES.lost_contact_review_months),
-        )
-    if alert == "probation_overdue":
-        return Q(
-            category=Member.Category.PROBATIONARY,
-            joined_on__lt=add_months(today, -STATUS_RULES.probation_months),
-        )
-    if alert == "mobile_unmanaged":
-        return Q(is_mobile=True, mobile_branch__isnull=True)
-    if alert == "dossier_missing":
-        return dossier_missing_q()
-    return None
+    return alert_conditions(today, within=within).get(alert)
 
 
 @dataclass
@@ -147,18 +95,28 @@ def member_filter(
         codes = [c for c, g in education_groups().items() if g == group]
         qs = qs.filter(education__in=codes)
         info.applied["education_group"] = group
-    for key, fname, bands in (
-        ("age_band", "birth_date", AGE_BANDS),
-        ("party_age_band", "joined_on", PARTY_AGE_BANDS),
+    # Bands by year (age on 31 December), the convention of the statistics and the 党统 tables.
+    for key, fname, years_of in (
+        ("age_band", "birth_date", age_band_birth_years),
+        ("party_age_band", "joined_on", party_age_band_join_years),
     ):
         label = params.get(key, "")
-        rng = _band_range(label, bands, today) if label else None
-        if rng is not None:
-            bounds = dict(rng.children)
-            qs = qs.filter(**{f"{fname}__lte": bounds["lte"], f"{fname}__gte": bounds["gte"]})
-            info.applied[key] = label
+        if not label:
+            continue
+        try:
+            first, last = years_of(label, today=today)
+        except KeyError:
+            continue
+        qs = qs.filter(
+            **{f"{fname}__gte": dt.date(first, 1, 1), f"{fname}__lte": dt.date(last, 12, 31)}
+        )
+        info.applied[key] = label
     alert = params.get("alert", "")
-    aq = alert_q(alert, today) if alert in ALERTS else None
+    aq = (
+        alert_q(alert, today, within=info.org.path if info.org else None)
+        if alert in ALERTS
+        else None
+    )
     if aq is not None:
         qs = qs.filter(aq)
         info.applied["alert"] = alert
@@ -208,7 +166,7 @@ def dossier_gaps(*, viewer: Any, org: Organization, limit: int = 200) -> list[Me
     return list(
         members_visible_to(viewer)
         .filter(subtree_q("org_path", org.path))
-        .filter(dossier_missing_q())
+        .filter(alert_q("dossier_missing", timezone.localdate(), within=org.path) or Q(pk__in=[]))
         .select_related("branch")
         .order_by("org_path", "id")[:limit]
     )

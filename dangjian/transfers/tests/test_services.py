@@ -294,9 +294,19 @@ def test_cannot_accept_before_approval_or_twice(people, tree, member_a1):
         services.transfer_approve(actor=people.township_a, transfer=t)
 
 
+def test_a_member_in_transfer_cannot_be_placed_elsewhere(people, tree, member_a1):
+    approved(people.township_a, people.township_a, member_a1, tree.village_b1)
+    with pytest.raises(ValidationError, match="正在办理组织关系转接"):
+        member_place(actor=people.township_a, member=member_a1, branch=tree.village_a2)
+    assert Member.objects.get(pk=member_a1.pk).branch == tree.village_a1
+
+
 def test_accept_refuses_a_member_moved_meanwhile(people, tree, member_a1):
     t = approved(people.township_a, people.township_a, member_a1, tree.village_b1)
-    member_place(actor=people.township_a, member=member_a1, branch=tree.village_a2)
+    # Moved by some other path than the placement service (which now refuses during a transfer).
+    Member.objects.filter(pk=member_a1.pk).update(
+        branch=tree.village_a2, org_path=tree.village_a2.path
+    )
     with pytest.raises(ValidationError, match="已发生变化"):
         services.transfer_accept(actor=people.township_b, transfer=t)
     assert Member.objects.get(pk=member_a1.pk).branch == tree.village_a2

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dangjian.demo.accounts import seed_accounts
@@ -62,6 +62,9 @@ class Command(BaseCommand):
             progress=lambda n: self.stdout.write(f"已写入 {n} 名党员"),
         )
         transfers = seed_transfers(today=timezone.localdate()) if users else 0
+        # Fresh planner statistics: after a bulk load both databases otherwise pick poor plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
 
         by_type = ", ".join(
