@@ -69,6 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
             )[:8],
             children=selectors.org_children(viewer=request.user, org=org)[:12],
             notifications=core_selectors.notifications_for(viewer=request.user, limit=5),
+            can_view_members=may(request.user, "member.view", org),
         )
     return TemplateResponse(request, "orgs/home.html", context)
 
