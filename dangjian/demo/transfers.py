@@ -70,7 +70,11 @@ def seed_transfers(*, today: dt.date) -> int:
 
     # Ordinary members only: the demo logins' own records stay where the walkthrough expects.
     people = set(User.objects.exclude(name="").values_list("name", flat=True))
-    current = Member.objects.filter(status=Member.Status.CURRENT).exclude(name__in=people)
+    current = (
+        Member.objects.filter(status=Member.Status.CURRENT)
+        .exclude(name__in=people)
+        .filter(party_post="")
+    )  # no post holders: branches keep their secretaries
     in_village = list(current.filter(branch=village_a).order_by("id")[:4])
     in_township = _spread_over_branches(
         current.filter(subtree_q("org_path", township_a.path)).exclude(branch=village_a), 8

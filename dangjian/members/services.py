@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from pypinyin import Style, lazy_pinyin
 
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
+from dangjian.core.bulk import insert_rows
 from dangjian.core.uploads import sanitize_upload
 from dangjian.members import rollups
 from dangjian.members.access import may_reveal
@@ -77,6 +79,7 @@ EDITABLE = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=65536)
 def name_initials(name: str) -> str:
     """Pinyin initials for search: 张三 → zs."""
     return "".join(p[:1] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()[:20]
@@ -113,6 +116,11 @@ def _date(value: Any) -> dt.date | None:
     raise ValueError(text)
 
 
+def _label(name: str) -> str:
+    """The Chinese label of a member field."""
+    return str(getattr(Member._meta.get_field(name), "verbose_name", name))
+
+
 def _years_after(day: dt.date, years: int) -> dt.date:
     """The same day ``years`` later (29 February → 1 March in a common year)."""
     try:
@@ -138,7 +146,7 @@ def member_clean(
         if field in CODED_FIELDS:
             code = _code(CODED_FIELDS[field], value)
             if code is None:
-                errors[field] = f"“{value}”不在{Member._meta.get_field(field).verbose_name}代码表中"
+                errors[field] = f"“{value}”不在{_label(field)}代码表中"
             else:
                 out[field] = code
         elif field in DATE_FIELDS:
@@ -179,7 +187,7 @@ def member_clean(
         for name in REQUIRED:
             if name not in errors and not out.get(name):
                 errors[name] = (
-                    f"请填写{Member._meta.get_field(name if name != 'id_number' else 'id_number_masked').verbose_name}"
+                    f"请填写{_label(name if name != 'id_number' else 'id_number_masked')}"
                 )
     if "name" in out and not out["name"] and "name" not in errors:
         errors["name"] = "请填写姓名"
@@ -347,6 +355,9 @@ def member_create(
     return member
 
 
+IN_CHUNK = 5000
+
+
 @transaction.atomic
 def members_bulk_admit(
     *, actor: Any, rows: list[tuple[Organization, Organization | None, dict[str, Any]]], source: str
@@ -363,32 +374,44 @@ def members_bulk_admit(
     hashes = [m.id_number_hash for m in members]
     if len(set(hashes)) != len(hashes):
         raise ValidationError("文件中有重复的公民身份号码")
-    existing = set(
-        Member.objects.filter(id_number_hash__in=hashes)
-        .exclude(status=Member.Status.FORMER)
-        .values_list("id_number_hash", flat=True)
-    )
+    existing = 0
+    for start in range(0, len(hashes), IN_CHUNK):  # SQLite caps bound variables per statement
+        existing += (
+            Member.objects.filter(id_number_hash__in=hashes[start : start + IN_CHUNK])
+            .exclude(status=Member.Status.FORMER)
+            .count()
+        )
     if existing:
-        raise ValidationError(f"有 {len(existing)} 人的公民身份号码已经登记")
-    Member.objects.bulk_create(members, batch_size=2000)
-    created = list(
-        Member.objects.filter(id_number_hash__in=hashes).exclude(status=Member.Status.FORMER)
-    )
-    MemberEvent.objects.bulk_create(
+        raise ValidationError(f"有 {existing} 人的公民身份号码已经登记")
+    insert_rows(Member, members)
+    ids: dict[str, int] = {}
+    for start in range(0, len(hashes), IN_CHUNK):
+        ids.update(
+            Member.objects.filter(id_number_hash__in=hashes[start : start + IN_CHUNK])
+            .exclude(status=Member.Status.FORMER)
+            .values_list("id_number_hash", "id")
+        )
+    for m in members:
+        m.pk = ids[m.id_number_hash]
+    created = members
+    today = timezone.localdate()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    insert_rows(
+        MemberEvent,
         [
-            MemberEvent(
-                member=m,
-                kind=MemberEvent.Kind.ADMITTED,
-                summary=f"批量导入：编入{branches[m.branch_id].display_name}",
-                occurred_on=timezone.localdate(),
-                increase_reason="91",
-                details={"source": source},
-                actor=actor if getattr(actor, "pk", None) else None,
-                org_path=m.org_path,
-            )
+            {
+                "member_id": m.pk,
+                "kind": MemberEvent.Kind.ADMITTED,
+                "summary": f"批量导入：编入{branches[m.branch_id].display_name}",
+                "occurred_on": today,
+                "increase_reason": "91",
+                "details": {"source": source},
+                "actor_id": actor_id,
+                "org_path": m.org_path,
+            }
             for m in created
         ],
-        batch_size=2000,
+        as_dicts=True,
     )
     rollups.rollup_add_many(created)
     audit_record(
@@ -413,7 +436,7 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member
     cleaned = member_clean(data, instance=member)
     before_key = rollups.member_key(member)
     changes: dict[str, list[Any]] = {}
-    secret = {k: cleaned.pop(k) for k in ("id_number", "mobile") if k in cleaned}
+    secret: dict[str, Any] = {k: cleaned.pop(k) for k in ("id_number", "mobile") if k in cleaned}
     if "id_number" in secret and crypto.lookup_hash(secret["id_number"]) != member.id_number_hash:
         _duplicate_id_error(crypto.lookup_hash(secret["id_number"]), exclude=member.pk)
         changes["公民身份号码"] = ["（已更改）", "（已更改）"]
@@ -432,7 +455,7 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member
         return member
     member.name_initials = name_initials(member.name)
     member.save()
-    labels = [Member._meta.get_field(k).verbose_name if hasattr(Member, k) else k for k in changes]
+    labels = [_label(k) if hasattr(Member, k) else k for k in changes]
     event_record(
         actor=actor,
         member=member,
@@ -464,7 +487,8 @@ def _status_change(
     kind: str,
     summary: str,
     on: dt.date | None = None,
-    **reasons: str,
+    increase_reason: str = "",
+    decrease_reason: str = "",
 ) -> Member:
     if not may(actor, "member.edit", member.branch):
         raise PermissionDenied("您没有维护该党员信息的权限")
@@ -480,7 +504,15 @@ def _status_change(
     for k, v in fields.items():
         setattr(member, k, v)
     member.save()
-    event_record(actor=actor, member=member, kind=kind, summary=summary, occurred_on=on, **reasons)
+    event_record(
+        actor=actor,
+        member=member,
+        kind=kind,
+        summary=summary,
+        occurred_on=on,
+        increase_reason=increase_reason,
+        decrease_reason=decrease_reason,
+    )
     rollups.rollup_move(before_key, rollups.member_key(member))
     audit_record(
         actor=actor,

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -278,6 +278,7 @@ STATUS_CHANGES = {
 
 def _status_form(change: str, data: Any, request: HttpRequest, member: Member) -> Any:
     today = {"on": timezone.localdate(), "since": timezone.localdate()}
+    form: Any
     if change == "lost":
         return LostContactForm(data, initial=today)
     if change == "mobile":
@@ -457,17 +458,17 @@ SCAN_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".pdf": "application/pd
 
 
 @login_required
-def dossier_scan(request: HttpRequest, member_id: int, item_id: int) -> HttpResponse:
+def dossier_scan(request: HttpRequest, member_id: int, item_id: int) -> FileResponse:
     """A dossier scan, only to those who may see the member; never rendered as HTML."""
     from pathlib import Path
 
-    from django.http import FileResponse, Http404
+    from django.http import Http404
 
     member = access_member_by_id(request.user, member_id)
     item = member.dossier_items.filter(pk=item_id).exclude(scan="").first()
     if item is None:
         raise Http404("未找到扫描件")
-    ext = Path(item.scan.name).suffix.lower()
+    ext = Path(item.scan.name or "").suffix.lower()
     response = FileResponse(
         item.scan.open("rb"), content_type=SCAN_TYPES.get(ext, "application/octet-stream")
     )

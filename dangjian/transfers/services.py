@@ -411,7 +411,9 @@ def transfer_accept(
     member.group = None
     member.org_path = to_branch.path
     member.status = Member.Status.CURRENT
-    member.save(update_fields=["branch", "group", "org_path", "status", "updated_at"])
+    # A 党内职务 (书记, 委员, 组长 …) belongs to the old branch and ends with the move.
+    member.party_post = ""
+    member.save(update_fields=["branch", "group", "org_path", "status", "party_post", "updated_at"])
     event_record(
         actor=actor,
         member=member,

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0002_load_code_tables'),
+        ("members", "0002_load_code_tables"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='memberstat',
-            index=models.Index(fields=['dimension', 'value', 'org_path', 'count'], name='memberstat_dim_cover'),
+            model_name="memberstat",
+            index=models.Index(
+                fields=["dimension", "value", "org_path", "count"], name="memberstat_dim_cover"
+            ),
         ),
     ]
