@@ -21,3 +21,14 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+def add_validation_error(form: forms.Form, exc: Any) -> None:
+    """Show a service's ValidationError on the form: field messages on their fields (when the
+    form has them), everything else at the top; the form then re-renders with nothing saved."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.members import selectors, services
 from dangjian.members.access import access_member_by_id, may_reveal
@@ -121,15 +122,6 @@ def member_list(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "members/member_list.html", context)
 
 
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for fname, errs in exc.error_dict.items():
-            for e in errs:
-                form.add_error(fname if fname in form.fields else None, e)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 def member_new(request: HttpRequest) -> HttpResponse:
     if not scope_roots(request.user, action="member.edit"):
@@ -148,7 +140,7 @@ def member_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, branch=branch, data=form.record_data(creating=True)
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"已登记党员 {member.name}")
             return redirect("members:detail", member.pk)
@@ -180,7 +172,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
                 actor=request.user, member=member, data=form.record_data(creating=False)
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("members:detail", member.pk)
@@ -380,7 +372,7 @@ def member_status(request: HttpRequest, member_id: int, change: str) -> HttpResp
             if form is None:
                 messages.error(request, "；".join(exc.messages))
                 return redirect("members:detail", member.pk)
-            _form_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"已办理：{STATUS_CHANGES[change]}")
             return redirect("members:detail", member.pk)
@@ -503,7 +495,7 @@ def dossier_settings(request: HttpRequest) -> HttpResponse:
                 actor=request.user, requirement=editing, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("members:dossier_settings")

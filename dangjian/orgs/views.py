@@ -19,6 +19,7 @@ from django_htmx.middleware import HtmxDetails
 
 from dangjian.accounts.workspace import current_grant
 from dangjian.core import selectors as core_selectors
+from dangjian.core.forms import add_validation_error
 from dangjian.orgs import selectors, services
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.forms import OrgCreateForm, OrgFieldsForm, OrgLinkForm, OrgMoveForm
@@ -40,16 +41,6 @@ def _crumbs(viewer: Any, org: Organization, *extra: tuple[str, str]) -> list[dic
     crumbs.append({"label": org.display_name, "url": reverse("orgs:detail", args=[org.pk])})
     crumbs += [{"label": label, "url": url} for label, url in extra]
     return crumbs
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errs:
-                form.add_error(target, e)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -156,7 +147,7 @@ def create(request: HttpRequest, org_id: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"已新建“{org.name}”")
             return redirect("orgs:detail", org.pk)
@@ -183,7 +174,7 @@ def edit(request: HttpRequest, org_id: int) -> HttpResponse:
         try:
             services.org_update(actor=request.user, org=org, **changed)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, "已保存" if changed else "没有需要保存的修改")
             return redirect("orgs:detail", org.pk)
@@ -212,7 +203,7 @@ def move(request: HttpRequest, org_id: int) -> HttpResponse:
             )
             services.org_move(actor=request.user, org=org, new_parent=target)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"已将“{org.display_name}”调整到“{target.display_name}”之下")
             return redirect("orgs:detail", org.pk)
@@ -282,7 +273,7 @@ def link_create(request: HttpRequest, org_id: int) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"已建立与“{partner.display_name}”的联建关系")
             return redirect("orgs:detail", lead.pk)

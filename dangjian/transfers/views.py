@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core.forms import add_validation_error
 from dangjian.members.access import access_member_by_id
 from dangjian.members.models import Member
 from dangjian.orgs.access import may, scope_roots
@@ -48,16 +49,6 @@ def _htmx(request: HttpRequest) -> bool:
 
 def _crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
     return [LIST_CRUMB, *({"label": label, "url": url} for label, url in extra)]
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errs:
-                form.add_error(target, e)
-    else:
-        form.add_error(None, exc)
 
 
 def _require_any(viewer: Any, action: str) -> None:
@@ -335,7 +326,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                     note=data["note"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, f"已发起{t.member_name}的组织关系转接，等待上级党委审批")
                 return redirect("transfers:detail", t.pk)
@@ -362,7 +353,7 @@ def transfer_out(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"已发起{t.member_name}转出到系统外，等待上级党委审批")
             return redirect("transfers:detail", t.pk)
@@ -398,7 +389,7 @@ def transfer_in(request: HttpRequest) -> HttpResponse:
                     note=data["note"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, f"已登记{t.member_name}从系统外转入{picked.display_name}")
                 return redirect("transfers:detail", t.pk)
