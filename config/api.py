@@ -18,6 +18,8 @@ from ninja.security import django_auth
 from dangjian.accounts.api import BearerTokenAuth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
+from dangjian.findings.api import router as findings_router
+from dangjian.meetings.api import router as meetings_router
 from dangjian.members.api import router as members_router
 from dangjian.members.stats_api import router as member_stats_router
 from dangjian.orgs.api import router as orgs_router
@@ -116,5 +118,7 @@ api.add_router("/orgs/", orgs_router)
 api.add_router("/members/", members_router)
 api.add_router("/", member_stats_router)
 api.add_router("/transfers/", transfers_router)
+api.add_router("/meetings/", meetings_router)
+api.add_router("/findings/", findings_router)
 api.add_router("/calendar/", core_router)
 api.add_router("/", accounts_router)

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.transfers",
+    "dangjian.meetings",
+    "dangjian.findings",
     "dangjian.demo",
 ]
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
+    path("meetings/", include("dangjian.meetings.urls")),
+    path("findings/", include("dangjian.findings.urls")),
     path("system/", include("dangjian.core.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -34,6 +34,10 @@ class Action(models.TextChoices):
     TRANSFER_REQUEST = "transfer.request", "发起组织关系转接"
     TRANSFER_APPROVE = "transfer.approve", "审批组织关系转接"
     TRANSFER_ACCEPT = "transfer.accept", "接收组织关系"
+    MEETING_VIEW = "meeting.view", "查看组织生活"
+    MEETING_RECORD = "meeting.record", "登记会议与出席"
+    MEETING_REVIEW = "meeting.review", "审核下级会议记录"
+    FINDING_MANAGE = "finding.manage", "登记和整改问题"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -55,6 +59,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.TRANSFER_REQUEST,
             Action.TRANSFER_APPROVE,
             Action.TRANSFER_ACCEPT,
+            Action.MEETING_VIEW,
+            Action.MEETING_RECORD,
+            Action.MEETING_REVIEW,
+            Action.FINDING_MANAGE,
         }
     ),
     # A branch secretary keeps the branch's roll, but does not see full ID numbers: revealing
@@ -70,11 +78,17 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.MEMBER_IMPORT,
             Action.TRANSFER_REQUEST,
             Action.TRANSFER_ACCEPT,
+            Action.MEETING_VIEW,
+            Action.MEETING_RECORD,
+            Action.FINDING_MANAGE,
         }
     ),
+    # A member sees their own organization and checks in to its meetings (self-service only).
     Role.MEMBER: frozenset({Action.ORG_VIEW}),
     Role.GRID_WORKER: frozenset({Action.ORG_VIEW}),
-    Role.INSPECTOR: frozenset({Action.ORG_VIEW, Action.AUDIT_VIEW, Action.MEMBER_VIEW}),
+    Role.INSPECTOR: frozenset(
+        {Action.ORG_VIEW, Action.AUDIT_VIEW, Action.MEMBER_VIEW, Action.MEETING_VIEW}
+    ),
 }
 
 # Django permissions (system configuration) that a role grants wherever it is held.

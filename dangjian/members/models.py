@@ -102,6 +102,16 @@ class Member(OrgPathCopy, TimeStampedModel):
         related_name="mobile_members",
     )
 
+    # The member's own login (党员 role), for check-in, the passbook and self-service.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member_record",
+    )
+
     # --- placement and other status ---------------------------------------------------------
     group = models.ForeignKey(
         "orgs.Organization",

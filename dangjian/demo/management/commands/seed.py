@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from dangjian.core import crypto
 from dangjian.demo.accounts import seed_accounts
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.history import seed_history
@@ -17,7 +18,23 @@ from dangjian.demo.members import seed_members
 from dangjian.demo.notices import seed_notices
 from dangjian.demo.scales import SCALES
 from dangjian.demo.transfers import seed_transfers
+from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+
+
+def link_member_logins(users: list[Any]) -> int:
+    """Connect demo logins to their own member records (same mobile), for self-service."""
+    linked = 0
+    for user in users:
+        if not user.mobile:
+            continue
+        hit = Member.objects.filter(
+            mobile_hash=crypto.lookup_hash(user.mobile), user__isnull=True
+        ).exclude(status=Member.Status.FORMER)
+        first = hit.order_by("id").first()
+        if first is not None:
+            linked += Member.objects.filter(pk=first.pk).update(user=user)
+    return linked
 
 
 class Command(BaseCommand):
@@ -61,6 +78,7 @@ class Command(BaseCommand):
             scale=scale,
             progress=lambda n: self.stdout.write(f"已写入 {n} 名党员"),
         )
+        link_member_logins(users)
         transfers = seed_transfers(today=timezone.localdate()) if users else 0
         # Fresh planner statistics: after a bulk load both databases otherwise pick poor plans.
         with connection.cursor() as cursor:

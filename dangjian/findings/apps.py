@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FindingsConfig(AppConfig):
+    name = "dangjian.findings"
+    verbose_name = "问题整改"
