@@ -20,6 +20,8 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
 from dangjian.findings.api import router as findings_router
 from dangjian.meetings.api import router as meetings_router
+from dangjian.meetings.compliance_api import router as compliance_router
+from dangjian.meetings.reviews_api import router as reviews_router
 from dangjian.members.api import router as members_router
 from dangjian.members.stats_api import router as member_stats_router
 from dangjian.orgs.api import router as orgs_router
@@ -119,6 +121,8 @@ api.add_router("/members/", members_router)
 api.add_router("/", member_stats_router)
 api.add_router("/transfers/", transfers_router)
 api.add_router("/meetings/", meetings_router)
+api.add_router("/", compliance_router)
+api.add_router("/reviews/", reviews_router)
 api.add_router("/findings/", findings_router)
 api.add_router("/calendar/", core_router)
 api.add_router("/", accounts_router)

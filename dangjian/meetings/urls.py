@@ -1,4 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 app_name = "meetings"
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("dangjian.meetings.compliance_urls")),
+    path("", include("dangjian.meetings.reviews_urls")),
+]
