@@ -231,6 +231,7 @@ TASKS = {
 DAILY_JOBS = [
     ("换届提醒", "dangjian.orgs.tasks.org_term_reminders_task"),
     ("组织关系介绍信过期处理", "dangjian.transfers.tasks.transfers_expire_task"),
+    ("组织生活提醒", "dangjian.meetings.tasks.meeting_reminders_task"),
 ]
 
 # --- Notifications --------------------------------------------------------------------------

@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from dangjian.meetings import compliance_views
+
+urlpatterns = [
+    path("compliance/", compliance_views.compliance_page, name="compliance"),
+    path("plan/<int:org_id>/<int:year>/", compliance_views.plan_page, name="plan"),
+]
