@@ -280,7 +280,7 @@ class MeetingFile(TimeStampedModel):
         ordering = ["meeting_id", "id"]
 
     def __str__(self) -> str:
-        return self.caption or self.file.name
+        return self.caption or str(self.file.name or "")
 
 
 class MemberReview(OrgPathCopy, TimeStampedModel):

@@ -1,7 +1,25 @@
 from django.urls import include, path
 
+from dangjian.meetings import views
+
 app_name = "meetings"
 urlpatterns = [
     path("", include("dangjian.meetings.compliance_urls")),
     path("", include("dangjian.meetings.reviews_urls")),
+    path("", views.meeting_list, name="list"),
+    path("new/", views.meeting_new, name="new"),
+    path("to-review/", views.review_queue, name="to_review"),
+    path("checkin/", views.checkin, name="checkin"),
+    path("checkin/<str:token>/", views.checkin, name="checkin_token"),
+    path("member/<int:member_id>/", views.member_tab, name="member_tab"),
+    path("<int:meeting_id>/", views.meeting_detail, name="detail"),
+    path("<int:meeting_id>/edit/", views.meeting_edit, name="edit"),
+    path("<int:meeting_id>/submit/", views.meeting_submit, name="submit"),
+    path("<int:meeting_id>/review/", views.meeting_review, name="review"),
+    path("<int:meeting_id>/files/", views.meeting_files, name="files"),
+    path(
+        "<int:meeting_id>/attendance/<int:member_id>/",
+        views.attendance_edit,
+        name="attendance",
+    ),
 ]

@@ -198,7 +198,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     member = access_member_by_id(request.user, member_id)
     tab = request.GET.get("tab", "basic")
-    if tab not in ("basic", "timeline", "dossier"):
+    if tab not in ("basic", "timeline", "dossier", "meetings"):
         tab = "basic"
     today = timezone.localdate()
     can_edit = (

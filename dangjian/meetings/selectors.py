@@ -1,0 +1,156 @@
+"""Reads for meeting records: scoped lists, the review queue, a member's attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dangjian.core.paths import subtree_q
+from dangjian.meetings.access import meetings_visible_to
+from dangjian.meetings.models import Attendance, Meeting, MeetingType
+from dangjian.orgs.access import scope_roots
+from dangjian.orgs.models import Organization
+
+PAGE_SIZE = 20
+PRESENT = (Attendance.Status.PRESENT, Attendance.Status.LATE)
+
+
+@dataclass
+class MeetingPage:
+    rows: list[Meeting]
+    next_cursor: str | None
+
+
+def meeting_filter(*, viewer: Any, org: Organization | None, params: Any) -> QuerySet[Meeting]:
+    """Visible meetings under ``org`` (or the whole scope), narrowed by type, state and month."""
+    qs = meetings_visible_to(viewer)
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    meeting_type = params.get("type") or ""
+    if meeting_type in MeetingType.values:
+        # A JSON-list containment test is not portable to SQLite; the type tags are indexed.
+        qs = qs.filter(type_tags__meeting_type=meeting_type)
+    state = params.get("state") or ""
+    if state in Meeting.State.values:
+        qs = qs.filter(state=state)
+    month = params.get("month") or ""
+    first = _month_start(month)
+    if first is not None:
+        nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        tz = timezone.get_current_timezone()
+        qs = qs.filter(
+            held_at__gte=dt.datetime.combine(first, dt.time(), tz),
+            held_at__lt=dt.datetime.combine(nxt, dt.time(), tz),
+        )
+    return qs
+
+
+def _month_start(value: str) -> dt.date | None:
+    year, _, mon = value.partition("-")
+    if not (year.isdigit() and mon.isdigit()):
+        return None
+    try:
+        return dt.date(int(year), int(mon), 1)
+    except ValueError:
+        return None
+
+
+def meeting_page(
+    qs: QuerySet[Meeting], *, cursor: str | None, size: int = PAGE_SIZE
+) -> MeetingPage:
+    """A keyset page ordered newest first by (held_at, id)."""
+    if cursor:
+        stamp, _, last_id = cursor.partition("|")
+        try:
+            held = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            held = None
+        if held is not None and last_id.isdigit():
+            qs = qs.filter(Q(held_at__lt=held) | Q(held_at=held, id__lt=int(last_id)))
+    rows = list(qs.select_related("org").order_by("-held_at", "-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    nxt = f"{rows[-1].held_at.isoformat()}|{rows[-1].pk}" if more and rows else None
+    return MeetingPage(rows=rows, next_cursor=nxt)
+
+
+def meetings_to_review(*, viewer: Any, limit: int = 200) -> list[Meeting]:
+    """待我审核: submitted meetings of organizations strictly below a meeting.review grant."""
+    roots = scope_roots(viewer, action="meeting.review")
+    if not roots:
+        return []
+    q = Q()
+    for root in roots:
+        q |= subtree_q("org_path", root)
+    return list(
+        Meeting.objects.filter(q, state=Meeting.State.SUBMITTED)
+        .exclude(org_path__in=roots)
+        .select_related("org")
+        .order_by("submitted_at", "id")[:limit]
+    )
+
+
+def attendance_rows(meeting: Meeting) -> list[Attendance]:
+    return list(meeting.attendance.select_related("member").order_by("member__name", "member_id"))
+
+
+@dataclass
+class AttendanceSummary:
+    invited: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    voting: int
+    voting_present: int
+
+
+def attendance_summary(rows: list[Attendance]) -> AttendanceSummary:
+    return AttendanceSummary(
+        invited=len(rows),
+        present=sum(r.status == Attendance.Status.PRESENT for r in rows),
+        late=sum(r.status == Attendance.Status.LATE for r in rows),
+        excused=sum(r.status == Attendance.Status.EXCUSED for r in rows),
+        absent=sum(r.status == Attendance.Status.ABSENT for r in rows),
+        voting=sum(r.is_voting for r in rows),
+        voting_present=sum(r.is_voting and r.status in PRESENT for r in rows),
+    )
+
+
+@dataclass
+class MemberMeetings:
+    rows: list[Attendance]
+    invited: int
+    attended: int
+    since: dt.date
+
+    @property
+    def rate(self) -> int | None:
+        """Percent attended (出席+迟到 ÷ 应到), or None when never invited."""
+        return round(self.attended * 100 / self.invited) if self.invited else None
+
+
+def member_meetings(
+    *, member: Any, today: dt.date | None = None, limit: int = 50
+) -> MemberMeetings:
+    """A member's meetings over the last 12 months and the attendance rate."""
+    today = today or timezone.localdate()
+    since = (
+        today.replace(year=today.year - 1) + dt.timedelta(days=1)
+        if not (today.month == 2 and today.day == 29)
+        else dt.date(today.year - 1, 3, 1)
+    )
+    start = dt.datetime.combine(since, dt.time(), timezone.get_current_timezone())
+    qs = Attendance.objects.filter(member=member, meeting__held_at__gte=start)
+    statuses = list(qs.values_list("status", flat=True))
+    rows = list(qs.select_related("meeting", "meeting__org").order_by("-meeting__held_at")[:limit])
+    return MemberMeetings(
+        rows=rows,
+        invited=len(statuses),
+        attended=sum(s in PRESENT for s in statuses),
+        since=since,
+    )

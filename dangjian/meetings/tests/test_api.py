@@ -1,0 +1,98 @@
+"""The meeting API: the same gates and rules as the pages, with stable error codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from dangjian.meetings.models import Attendance, Meeting
+from dangjian.meetings.tests import factories
+from dangjian.meetings.tests.factories import make_meeting
+
+pytestmark = pytest.mark.django_db
+roll = factories.roll
+J = "application/json"
+
+
+def _held(hours: float = 1) -> str:
+    return (timezone.now() - dt.timedelta(hours=hours)).isoformat()
+
+
+def test_create_list_detail_patch(people, login, tree, roll):
+    client = login(people.village_secretary)
+    r = client.post(
+        "/api/v1/meetings/",
+        {"org_id": tree.village_a1.pk, "types": ["theme_day", "party_lecture"],
+         "held_at": _held(), "topic": "主题党日", "minutes": "<p>记录</p><script>x</script>"},
+        content_type=J,
+    )  # fmt: skip
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["minutes"] == "<p>记录</p>"
+    assert len(body["checkin_code"]) == 6
+    assert len(body["attendance"]) == 5
+    mid = body["id"]
+    items = client.get("/api/v1/meetings/").json()["items"]
+    assert [m["id"] for m in items] == [mid]
+    r = client.patch(f"/api/v1/meetings/{mid}", {"topic": "改名"}, content_type=J)
+    assert r.json()["topic"] == "改名"
+    # An inspector sees the meeting but not its check-in code.
+    detail = login(people.inspector).get(f"/api/v1/meetings/{mid}").json()
+    assert detail["checkin_code"] is None
+
+
+def test_create_in_the_future_is_400_with_code(people, login, tree, roll):
+    r = login(people.village_secretary).post(
+        "/api/v1/meetings/",
+        {"org_id": tree.village_a1.pk, "types": ["theme_day"], "topic": "x",
+         "held_at": (timezone.now() + dt.timedelta(hours=1)).isoformat()},
+        content_type=J,
+    )  # fmt: skip
+    assert r.status_code == 400
+    assert r.json()["fields"]["held_at"] == ["会议时间不能晚于当前时间"]
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("township_b", 404), ("member", 403), ("inspector", 403)]
+)
+def test_create_denied(people, login, tree, roll, who, status):
+    r = login(getattr(people, who)).post(
+        "/api/v1/meetings/",
+        {"org_id": tree.village_a1.pk, "types": ["theme_day"], "topic": "x", "held_at": _held()},
+        content_type=J,
+    )
+    assert r.status_code == status
+    assert not Meeting.objects.exists()
+
+
+def test_attendance_submit_return_approve(people, login, tree, roll):
+    sec = login(people.village_secretary)
+    m = make_meeting(people.village_secretary, tree.village_a1)
+    url = f"/api/v1/meetings/{m.pk}"
+    r = sec.put(f"{url}/attendance/{roll.me.pk}", {"status": "excused"}, content_type=J)
+    assert r.status_code == 400
+    assert r.json()["fields"]["reason"] == ["请假需填写事由"]
+    outsider = factories.make_member(people.county_admin, tree.village_a2, name="外人")
+    r = sec.put(f"{url}/attendance/{outsider.pk}", {"status": "present"}, content_type=J)
+    assert r.status_code == 404
+    r = sec.post(f"{url}/submit")
+    assert r.status_code == 400
+    assert r.json()["code"] == "quorum_general"
+    for member in roll.full[:3]:
+        r = sec.put(f"{url}/attendance/{member.pk}", {"status": "present"}, content_type=J)
+        assert r.json()["status"] == "present"
+    assert sec.post(f"{url}/submit").json()["state"] == "submitted"
+    assert sec.post(f"{url}/approve", {}, content_type=J).status_code == 403
+    town = login(people.township_a)
+    assert [x["id"] for x in town.get("/api/v1/meetings/to-review").json()] == [m.pk]
+    r = town.post(f"{url}/return", {"comment": ""}, content_type=J)
+    assert r.json()["fields"]["comment"] == ["退回时请填写审核意见"]
+    assert town.post(f"{url}/return", {"comment": "补充"}, content_type=J).json()["state"] == (
+        "returned"
+    )
+    assert sec.post(f"{url}/submit").json()["state"] == "submitted"
+    assert town.post(f"{url}/approve", {}, content_type=J).json()["state"] == "approved"
+    assert Attendance.objects.filter(meeting=m, status="present").count() == 3

@@ -1,0 +1,376 @@
+"""Meeting pages: list, record, detail with attendance and review, the review queue, check-in.
+
+Thin: gate (meetings.access / orgs.access) → form → one service or selector → template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts.workspace import current_grant
+from dangjian.core.forms import add_validation_error
+from dangjian.core.paths import subtree_q
+from dangjian.meetings import selectors, services
+from dangjian.meetings.access import access_meeting_by_id, may_review
+from dangjian.meetings.forms import (
+    AttendanceForm,
+    CheckinForm,
+    FilesForm,
+    MeetingForm,
+    ReviewForm,
+)
+from dangjian.meetings.models import Attendance, Meeting, MeetingType
+from dangjian.meetings.qr import qr_svg
+from dangjian.members.access import access_member_by_id
+from dangjian.members.models import Member
+from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_roots
+from dangjian.orgs.models import Organization
+
+FILTER_KEYS = ("org", "type", "state", "month")
+MEETING_ORG_TYPES = frozenset(
+    services.BRANCH_LEVEL | services.COMMITTEE_TYPES | {Organization.Type.GROUP}
+)
+
+
+def _crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"label": "组织生活", "url": reverse("meetings:list")}] + [
+        {"label": label, "url": url} for label, url in extra
+    ]
+
+
+def _working_org(request: HttpRequest) -> Organization | None:
+    grant = current_grant(request.user, request.session)
+    return access_org_by_id(request.user, grant.org_id) if grant else None
+
+
+def _recordable_orgs(viewer: Any, within: Organization | None) -> list[tuple[int, str]]:
+    """Organizations under the working org where the viewer may record meetings."""
+    qs = orgs_visible_to(viewer).filter(org_type__in=MEETING_ORG_TYPES, dissolved_on__isnull=True)
+    if within is not None:
+        qs = qs.filter(subtree_q("path", within.path))
+    rows = list(qs.order_by("path").only("id", "name", "path", "depth")[:1500])
+    top = min((o.depth for o in rows), default=1)
+    return [
+        (o.pk, "　" * (o.depth - top) + o.name) for o in rows if may(viewer, "meeting.record", o)
+    ]
+
+
+def _label_types(meetings: list[Meeting]) -> list[Meeting]:
+    labels = dict(MeetingType.choices)
+    for m in meetings:
+        m.type_names = [labels.get(t, t) for t in m.types]  # type: ignore[attr-defined]
+    return meetings
+
+
+def _require_meeting_scope(request: HttpRequest) -> None:
+    if not scope_roots(request.user, action="meeting.view"):
+        raise PermissionDenied("您没有查看组织生活的权限")
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    _require_meeting_scope(request)
+    org = None
+    if request.GET.get("org", "").isdigit():
+        org = access_org_by_id(request.user, int(request.GET["org"]), action="meeting.view")
+    elif (working := _working_org(request)) is not None and may(
+        request.user, "meeting.view", working
+    ):
+        org = working
+    qs = selectors.meeting_filter(viewer=request.user, org=org, params=request.GET)
+    page = selectors.meeting_page(qs, cursor=request.GET.get("cursor"))
+    _label_types(page.rows)
+    params = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
+    context = {
+        "nav_active": "meetings",
+        "org": org,
+        "page": page,
+        "params": params,
+        "next_query": urlencode({**params, "cursor": page.next_cursor}) if page.next_cursor else "",
+        "type_choices": MeetingType.choices,
+        "type_labels": dict(MeetingType.choices),
+        "state_choices": Meeting.State.choices,
+        "crumbs": _crumbs(),
+        "can_record": bool(scope_roots(request.user, action="meeting.record")),
+        "can_review": bool(scope_roots(request.user, action="meeting.review")),
+    }
+    if getattr(request, "htmx", False) and request.GET.get("cursor"):
+        return TemplateResponse(request, "meetings/meeting_list.html#rows", context)
+    return TemplateResponse(request, "meetings/meeting_list.html", context)
+
+
+def _form_page(
+    request: HttpRequest, form: MeetingForm, title: str, meeting: Meeting | None
+) -> HttpResponse:
+    back = reverse("meetings:detail", args=[meeting.pk]) if meeting else reverse("meetings:list")
+    return TemplateResponse(
+        request,
+        "meetings/meeting_form.html",
+        {
+            "nav_active": "meetings",
+            "form": form,
+            "title": title,
+            "meeting": meeting,
+            "cancel_url": back,
+            "crumbs": _crumbs((title, "")),
+        },
+    )
+
+
+@login_required
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    if not scope_roots(request.user, action="meeting.record"):
+        raise PermissionDenied("您没有登记会议的权限")
+    orgs = _recordable_orgs(request.user, _working_org(request))
+    initial: dict[str, Any] = {"held_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if request.GET.get("org", "").isdigit():
+        initial["org"] = int(request.GET["org"])
+    form = MeetingForm(request.POST or None, orgs=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = access_org_by_id(request.user, form.cleaned_data["org"], action="meeting.record")
+            meeting = services.meeting_create(actor=request.user, org=org, **form.record_data())
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, f"已登记会议，签到码 {meeting.checkin_code}")
+            return redirect("meetings:detail", meeting.pk)
+    return _form_page(request, form, "登记会议", None)
+
+
+@login_required
+def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    if meeting.state not in services.EDITABLE_STATES:
+        messages.error(request, "会议记录已提交或已审核通过，不能修改")
+        return redirect("meetings:detail", meeting.pk)
+    initial = {f: getattr(meeting, f) for f in services.FIELDS}
+    initial["held_at"] = timezone.localtime(meeting.held_at)
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(actor=request.user, meeting=meeting, data=form.record_data())
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("meetings:detail", meeting.pk)
+    return _form_page(request, form, f"修改会议记录：{meeting.topic}", meeting)
+
+
+def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
+    rows = selectors.attendance_rows(meeting)
+    can_record = may(request.user, "meeting.record", meeting.org)
+    editable = meeting.state in services.EDITABLE_STATES
+    context: dict[str, Any] = {
+        "nav_active": "meetings",
+        "meeting": meeting,
+        "type_labels": [MeetingType(t).label for t in meeting.types],
+        "rows": rows,
+        "summary": selectors.attendance_summary(rows),
+        "files": list(meeting.files.all()),
+        "can_record": can_record,
+        "can_edit": can_record and editable,
+        "can_review": meeting.state == Meeting.State.SUBMITTED
+        and may_review(request.user, meeting),
+        "statuses": Attendance.Status.choices,
+        "review_form": ReviewForm(),
+        "files_form": FilesForm(),
+        "crumbs": _crumbs((meeting.topic, "")),
+        "grace_minutes": int(services.RECORD_RULES.late_grace.total_seconds() // 60),
+    }
+    if can_record and editable and meeting.checkin_token:
+        url = request.build_absolute_uri(
+            reverse("meetings:checkin_token", args=[meeting.checkin_token])
+        )
+        context["checkin_url"] = url
+        # The SVG is generated here from our own URL, never from user input.
+        context["checkin_qr"] = mark_safe(qr_svg(url))  # noqa: S308
+        now = timezone.now()
+        context["checkin_open"] = bool(
+            meeting.checkin_opens_at
+            and meeting.checkin_closes_at
+            and meeting.checkin_opens_at <= now <= meeting.checkin_closes_at
+        )
+    return context
+
+
+@login_required
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = access_meeting_by_id(request.user, meeting_id)
+    return TemplateResponse(
+        request, "meetings/meeting_detail.html", _detail_context(request, meeting)
+    )
+
+
+@login_required
+@require_POST
+def attendance_edit(request: HttpRequest, meeting_id: int, member_id: int) -> HttpResponse:
+    """HTMX: set one row's status; the row comes back with the result (or the error)."""
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    row = (
+        Attendance.objects.select_related("member")
+        .filter(meeting=meeting, member_id=member_id)
+        .first()
+    )
+    if row is None:
+        raise Http404("该党员不是本次会议应到人员")
+    form = AttendanceForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            row = services.attendance_set(
+                actor=request.user,
+                meeting=meeting,
+                member=row.member,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+            row.refresh_from_db()
+    else:
+        error = "出席情况不正确"
+    context = {
+        "meeting": meeting,
+        "r": row,
+        "can_edit": True,
+        "statuses": Attendance.Status.choices,
+        "row_error": error,
+        "row_saved": not error,
+    }
+    if not getattr(request, "htmx", False):
+        if error:
+            messages.error(request, error)
+        return redirect("meetings:detail", meeting.pk)
+    return TemplateResponse(request, "meetings/meeting_detail.html#attendance_row", context)
+
+
+@login_required
+@require_POST
+def meeting_submit(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    try:
+        services.meeting_submit(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已提交上级党组织审核")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_review(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = access_meeting_by_id(request.user, meeting_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审核结果")
+        return redirect("meetings:detail", meeting.pk)
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            services.meeting_approve(
+                actor=request.user, meeting=meeting, comment=form.cleaned_data["comment"]
+            )
+            messages.success(request, "已审核通过")
+        else:
+            services.meeting_return(
+                actor=request.user, meeting=meeting, comment=form.cleaned_data["comment"]
+            )
+            messages.success(request, "已退回，请登记人修改后重新提交")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_files(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    form = FilesForm(request.POST)
+    caption = form.cleaned_data["caption"] if form.is_valid() else ""
+    try:
+        added = services.meeting_files_add(
+            actor=request.user,
+            meeting=meeting,
+            uploads=request.FILES.getlist("files"),
+            caption=caption,
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已上传 {len(added)} 个文件")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not scope_roots(request.user, action="meeting.review"):
+        raise PermissionDenied("您没有审核会议记录的权限")
+    return TemplateResponse(
+        request,
+        "meetings/meeting_review_list.html",
+        {
+            "nav_active": "meetings",
+            "rows": _label_types(selectors.meetings_to_review(viewer=request.user)),
+            "type_labels": dict(MeetingType.choices),
+            "crumbs": _crumbs(("待我审核", "")),
+        },
+    )
+
+
+@login_required
+def checkin(request: HttpRequest, token: str = "") -> HttpResponse:
+    """Phone-first check-in: a 6-character code typed in, or the QR token in the URL."""
+    form = CheckinForm(request.POST or None, initial={"code": token} if token else None)
+    meeting = services.find_meeting(token) if token else None
+    error = "签到码不存在" if token and meeting is None else ""
+    result = None
+    if request.method == "POST" and not error and form.is_valid():
+        try:
+            result = services.meeting_checkin(
+                user=request.user, code_or_token=form.cleaned_data["code"]
+            )
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    return TemplateResponse(
+        request,
+        "meetings/checkin.html",
+        {
+            "nav_active": "meetings",
+            "form": form,
+            "token": token,
+            "meeting": result.meeting if result else meeting,
+            "result": result,
+            "error": error,
+            "crumbs": [{"label": "会议签到", "url": ""}],
+        },
+    )
+
+
+@login_required
+def member_tab(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The meetings tab of a member profile: attended meetings and the 12-month rate."""
+    member: Member = access_member_by_id(request.user, member_id)
+    data = selectors.member_meetings(member=member)
+    return TemplateResponse(
+        request,
+        "meetings/member_meetings_tab.html",
+        {
+            "member": member,
+            "data": data,
+            "can_view_meetings": bool(scope_roots(request.user, action="meeting.view")),
+        },
+    )
