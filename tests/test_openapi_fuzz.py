@@ -72,6 +72,7 @@ class Rows:
     requested: list[int] = dataclasses.field(default_factory=list)  # transfers awaiting approval
     approved: list[int] = dataclasses.field(default_factory=list)  # transfers awaiting acceptance
     branches: list[int] = dataclasses.field(default_factory=list)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # meetings, reviews, findings
 
 
 def _valid_member_payload() -> dict[str, Any]:
@@ -124,6 +125,57 @@ def aim_members_and_transfers(
             body[name] = None if name != "received_on" else "2026-11-01"
 
 
+def aim_organizational_life(
+    case: schemathesis.Case, data: st.DataObject, rows: Rows, real: Any
+) -> None:
+    """Point valid cases for meetings, reviews and findings at rows that accept them."""
+    x = rows.extra
+    params = case.path_parameters or {}
+    path, method = case.operation.path, case.method.upper()
+    if "meeting_id" in params and real("meeting_id"):
+        params["meeting_id"] = (
+            x["submitted"] if path.endswith(("/approve", "/return")) else x["draft"]
+        )
+    if "/attendance/" in path and "member_id" in params and real("invitee"):
+        params["member_id"] = x["invitee"]
+    if "review_id" in params and real("review_id"):
+        params["review_id"] = x["unqualified_review"]
+    if "finding_id" in params and real("finding_id"):
+        params["finding_id"] = x["finding"]
+    if "remedy_id" in params and real("remedy_id"):
+        params["remedy_id"] = x["remedy"]
+    if path.startswith("/api/v1/findings/") and "action" in params and real("finding_action"):
+        params["action"] = "start"
+    if path == "/api/v1/reviews/" and method == "GET" and real("review_query"):
+        case.query = {"org": x["branch"], "year": x["year"]}
+    today = dt.date.today()  # noqa: DTZ011
+    bodies: dict[tuple[str, str], Any] = {
+        ("POST", "/api/v1/meetings/"): lambda: {
+            "org_id": x["branch"], "types": ["theme_day"], "topic": "模糊测试会议",
+            "held_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(),
+        },
+        ("POST", "/api/v1/meetings/checkin"): lambda: {"code": x["code"]},
+        ("PATCH", "/api/v1/meetings/{meeting_id}"): lambda: {"topic": "修改后的主题"},
+        ("PUT", "/api/v1/meetings/{meeting_id}/attendance/{member_id}"): lambda: {"status": "present"},
+        ("POST", "/api/v1/meetings/{meeting_id}/return"): lambda: {"comment": "请补充讨论情况"},
+        ("POST", "/api/v1/meetings/{meeting_id}/approve"): lambda: {"comment": ""},
+        ("POST", "/api/v1/reviews/"): lambda: {"member_id": x["reviewee"], "year": x["year"], "result": "qualified"},
+        ("POST", "/api/v1/reviews/{review_id}/handle"): lambda: {
+            "handling": "correct", "deadline": (today + dt.timedelta(days=60)).isoformat(),
+        },
+        ("POST", "/api/v1/findings/"): lambda: {"org_id": x["branch"], "title": "模糊测试问题", "found_on": today.isoformat()},
+        ("POST", "/api/v1/findings/{finding_id}/responsibilities"): lambda: {"owner_name": "张三"},
+        ("POST", "/api/v1/findings/{finding_id}/remedies"): lambda: {
+            "measure": "限期整改", "owner_name": "张三", "deadline": (today + dt.timedelta(days=30)).isoformat(),
+        },
+        ("POST", "/api/v1/findings/remedies/{remedy_id}/done"): lambda: {"done_on": today.isoformat(), "evidence": "已整改"},
+        ("POST", "/api/v1/findings/{finding_id}/{action}"): lambda: {"verdict": ""},
+    }  # fmt: skip
+    make = bodies.get((method, path))
+    if make is not None and real("organizational_life_body"):
+        case.body = make()
+
+
 def aim_at_real_rows(
     case: schemathesis.Case,
     data: st.DataObject,
@@ -145,6 +197,8 @@ def aim_at_real_rows(
 
     if rows is not None:
         aim_members_and_transfers(case, data, rows, real)
+        if rows.extra:
+            aim_organizational_life(case, data, rows, real)
     params = case.path_parameters or {}
     if "org_id" in params and real("org_id"):
         params["org_id"] = data.draw(st.sampled_from(list(orgs)), label="org_id")
@@ -225,7 +279,58 @@ def _real_rows(people: Any, tree: Any, orgs: dict[int, Organization]) -> Rows:
         requested=[requested.pk],
         approved=[approved.pk],
         branches=branches,
+        extra=_organizational_life_rows(people, tree),
     )
+
+
+def _organizational_life_rows(people: Any, tree: Any) -> dict[str, Any]:
+    """A draft and a submitted meeting, an open check-in for the fuzzing user, a review to
+    handle and a finding with a remedy: what the valid cases of those endpoints act on."""
+    from django.utils import timezone
+
+    from dangjian.findings.services import finding_create, remedy_add
+    from dangjian.meetings.review_services import review_record
+    from dangjian.meetings.services import meeting_create, meeting_submit
+    from dangjian.members.models import Member
+
+    actor, branch = people.county_admin, tree.village_a1
+    own = make_member(actor, branch, name="管理员本人")
+    Member.objects.filter(pk=own.pk).update(user=actor)  # the fuzzing user checks in as a member
+    reviewee = make_member(actor, branch, name="待评议")
+    unqualified = make_member(actor, branch, name="不合格")
+    now = timezone.now()
+    draft = meeting_create(
+        actor=actor,
+        org=branch,
+        types=["theme_day"],
+        held_at=now - dt.timedelta(minutes=10),
+        topic="主题党日",
+    )
+    submitted = meeting_create(
+        actor=actor,
+        org=branch,
+        types=["theme_day"],
+        held_at=now - dt.timedelta(days=1),
+        topic="已提交",
+    )
+    meeting_submit(actor=actor, meeting=submitted)
+    year = now.year - 1
+    review = review_record(actor=actor, member=unqualified, year=year, result="unqualified")
+    today = timezone.localdate()
+    finding = finding_create(actor=actor, org=branch, title="台账不规范", found_on=today)
+    remedy = remedy_add(
+        actor=actor,
+        finding=finding,
+        measure="规范台账",
+        owner_name="李四",
+        deadline=today + dt.timedelta(days=30),
+    )
+    invitee = draft.attendance.exclude(member=own).values_list("member_id", flat=True).first()
+    return {
+        "branch": branch.pk, "draft": draft.pk, "submitted": submitted.pk, "code": draft.checkin_code,
+        "invitee": invitee, "reviewee": reviewee.pk, "unqualified_review": review.pk, "year": year,
+        "finding": finding.pk, "remedy": remedy.pk,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE, "nul"])

@@ -14,6 +14,7 @@ from dangjian.demo.accounts import seed_accounts
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.history import seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
+from dangjian.demo.meetings import seed_meetings
 from dangjian.demo.members import seed_members
 from dangjian.demo.notices import seed_notices
 from dangjian.demo.scales import SCALES
@@ -80,6 +81,7 @@ class Command(BaseCommand):
         )
         link_member_logins(users)
         transfers = seed_transfers(today=timezone.localdate()) if users else 0
+        meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
         # Fresh planner statistics: after a bulk load both databases otherwise pick poor plans.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -95,7 +97,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"完成：{total} 个党组织、{links} 条联建关系、{len(users)} 个账号、"
                 f"{notes} 条通知、{history} 条日常操作记录、{members} 名党员、"
-                f"{transfers} 件组织关系转接，"
+                f"{transfers} 件组织关系转接、{meetings} 次会议记录，"
                 f"用时 {elapsed:.1f} 秒。"
             )
         )
