@@ -16,7 +16,7 @@ States follow the dates: old records are mostly approved (a few still submitted 
 with a review comment), recent ones wait for the township's review, some of this month's are
 drafts; some records are 补录 (entered long after the meeting). Meetings of the last two months
 have a check-in code and a QR token; the demo village branch (``village_secretary``'s) has a
-meeting tonight at 19:30 with check-in open all day, so the demo ``member`` login can check in.
+meeting this morning at 07:30 with check-in open all day, so the demo ``member`` login can check in.
 
 The county scale gets the full window, the city scale (11 counties) only the last three months
 so it stays bounded, the province scale nothing. The same seed over the same data always plans
@@ -409,8 +409,10 @@ class Planner:
                         Planned(day, dt.time(9, 0), types, topic, review_year=y if review else None)
                     )
         if unit.demo:
+            # Held this morning (a meeting record is of a meeting already held), with check-in
+            # open all day so the demo member can try it whenever the demo is opened.
             out.append(
-                Planned(today, dt.time(19, 30), [MT.THEME_DAY], "开展主题党日：冬季安全隐患排查")
+                Planned(today, dt.time(7, 30), [MT.THEME_DAY], "开展主题党日：冬季安全隐患排查")
             )
         out.sort(key=lambda p: (p.day, p.at))
         return out

@@ -167,7 +167,7 @@ def test_demo_branch_is_lively(seeded: str) -> None:
     meeting = open_now.get()
     local = timezone.localtime(meeting.held_at)
     assert local.date() == today
-    assert (local.hour, local.minute) == (19, 30)
+    assert (local.hour, local.minute) == (7, 30)
     assert meeting.checkin_code
     assert meeting.checkin_token
     member = Member.objects.get(user__username="member")
