@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from dangjian.accounts.api import BearerTokenAuth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
+from dangjian.dues.api import router as dues_router
 from dangjian.findings.api import router as findings_router
 from dangjian.meetings.api import router as meetings_router
 from dangjian.meetings.compliance_api import router as compliance_router
@@ -124,5 +125,6 @@ api.add_router("/meetings/", meetings_router)
 api.add_router("/", compliance_router)
 api.add_router("/reviews/", reviews_router)
 api.add_router("/findings/", findings_router)
+api.add_router("/dues/", dues_router)
 api.add_router("/calendar/", core_router)
 api.add_router("/", accounts_router)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dangjian.transfers",
     "dangjian.meetings",
     "dangjian.findings",
+    "dangjian.dues",
     "dangjian.demo",
 ]
 

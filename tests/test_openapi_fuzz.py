@@ -170,6 +170,10 @@ def aim_organizational_life(
         },
         ("POST", "/api/v1/findings/remedies/{remedy_id}/done"): lambda: {"done_on": today.isoformat(), "evidence": "已整改"},
         ("POST", "/api/v1/findings/{finding_id}/{action}"): lambda: {"verdict": ""},
+        ("POST", "/api/v1/dues/quote"): lambda: {"category": "salaried", "monthly_base": "4500.00"},
+        ("POST", "/api/v1/dues/members/{member_id}/profile"): lambda: {
+            "category": "salaried", "monthly_base": "4500.00", "effective_month": today.replace(day=1).isoformat(),
+        },
     }  # fmt: skip
     make = bodies.get((method, path))
     if make is not None and real("organizational_life_body"):
