@@ -154,3 +154,26 @@ def member_meetings(
         attended=sum(s in PRESENT for s in statuses),
         since=since,
     )
+
+
+def open_checkins_for(*, user: Any, now: dt.datetime) -> list[Meeting]:
+    """Meetings whose check-in window is open and where the user's own member record is invited
+    and not yet checked in (for the member's home page)."""
+    member_id = (
+        Attendance.objects.filter(member__user_id=user.pk)
+        .values_list("member_id", flat=True)
+        .first()
+    )
+    if member_id is None:
+        return []
+    return list(
+        Meeting.objects.filter(
+            attendance__member_id=member_id,
+            attendance__status__in=[Attendance.Status.ABSENT, Attendance.Status.EXCUSED],
+            checkin_opens_at__lte=now,
+            checkin_closes_at__gte=now,
+            state__in=[Meeting.State.DRAFT, Meeting.State.RETURNED],
+        )
+        .select_related("org")
+        .order_by("held_at")[:3]
+    )

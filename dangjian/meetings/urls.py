@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.meeting_new, name="new"),
     path("to-review/", views.review_queue, name="to_review"),
     path("checkin/", views.checkin, name="checkin"),
+    path("checkin/mine/", views.my_checkins, name="my_checkins"),
     path("checkin/<str:token>/", views.checkin, name="checkin_token"),
     path("member/<int:member_id>/", views.member_tab, name="member_tab"),
     path("<int:meeting_id>/", views.meeting_detail, name="detail"),

@@ -374,3 +374,10 @@ def member_tab(request: HttpRequest, member_id: int) -> HttpResponse:
             "can_view_meetings": bool(scope_roots(request.user, action="meeting.view")),
         },
     )
+
+
+@login_required
+def my_checkins(request: HttpRequest) -> HttpResponse:
+    """Home-page card: meetings the member can check in to right now."""
+    rows = selectors.open_checkins_for(user=request.user, now=timezone.now())
+    return TemplateResponse(request, "meetings/my_checkins.html", {"rows": rows})
