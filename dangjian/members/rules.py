@@ -133,6 +133,8 @@ class StatusRules:
 
     lost_contact_review_months: int = 6
     probation_months: int = 12
+    # 《中国共产党发展党员工作细则》第五条: 年满十八岁 on applying, so at least 18 on joining.
+    admission_min_age: int = 18
     source: str = (
         "《中国共产党党员教育管理工作条例》（2019）：失联满 6 个月应按规定停止党籍；"
         "党章第七条：预备期为一年"

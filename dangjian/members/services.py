@@ -22,6 +22,7 @@ from dangjian.members import rollups
 from dangjian.members.access import may_reveal
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
 from dangjian.members.rules import (
+    STATUS_RULES,
     check_id_number,
     check_mobile,
     code_labels,
@@ -218,8 +219,9 @@ def member_clean(
     if joined:
         if joined > today:
             errors.setdefault("joined_on", "入党日期不能晚于今天")
-        if birth and joined < _years_after(birth, 18):
-            errors.setdefault("joined_on", "入党时应年满 18 周岁，请核对出生日期和入党日期")
+        min_age = STATUS_RULES.admission_min_age
+        if birth and joined < _years_after(birth, min_age):
+            errors.setdefault("joined_on", f"入党时应年满 {min_age} 周岁，请核对出生日期和入党日期")
     if full:
         if joined and full < joined:
             errors.setdefault("full_member_on", "转正日期不能早于入党日期")

@@ -20,13 +20,12 @@ from django_htmx.middleware import HtmxDetails
 from dangjian.accounts.workspace import current_grant
 from dangjian.core import selectors as core_selectors
 from dangjian.core.forms import add_validation_error
+from dangjian.core.workdays import add_months
 from dangjian.orgs import selectors, services
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.forms import OrgCreateForm, OrgFieldsForm, OrgLinkForm, OrgMoveForm
 from dangjian.orgs.models import Organization
-from dangjian.orgs.rules import ALLOWED_PARENTS
-
-TERM_WARNING_DAYS = 180
+from dangjian.orgs.rules import ALLOWED_PARENTS, TERM_RULES
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -55,7 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
             expiring=selectors.org_term_expiring(
                 viewer=request.user,
                 within=org,
-                within_days=TERM_WARNING_DAYS,
+                within_days=(
+                    add_months(timezone.localdate(), max(TERM_RULES.reminder_months))
+                    - timezone.localdate()
+                ).days,
                 today=timezone.localdate(),
             )[:8],
             children=selectors.org_children(viewer=request.user, org=org)[:12],
