@@ -49,6 +49,16 @@ def lookup_hash(value: str) -> str:
     return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def mask_name(name: str) -> str:
+    """``张*`` / ``欧阳**``: a person's name with all but the first character (two for names
+    of four or more, usually a compound surname) starred; a one-character name is all stars."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    keep = 2 if len(name) >= 4 else 1
+    return name[:keep] + "*" * (len(name) - keep)
+
+
 def mask(value: str, *, keep_start: int, keep_end: int) -> str:
     """``410102********123X``: keep the ends, star the middle."""
     if not value:

@@ -108,3 +108,81 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PhoneVerification(TimeStampedModel):
+    """One SMS code sent to a phone: only a keyed hash of the phone and of the code is kept."""
+
+    phone_hash = models.CharField("手机号摘要", max_length=64)
+    purpose = models.CharField("用途", max_length=32)
+    salt = models.CharField("盐", max_length=32)
+    code_hash = models.CharField("验证码摘要", max_length=64)
+    expires_at = models.DateTimeField("过期时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用或作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信验证码"
+        indexes = [
+            models.Index(fields=["phone_hash", "purpose", "id"], name="phonever_lookup"),
+            models.Index(fields=["expires_at"], name="phonever_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.phone_hash[:8]}"
+
+
+class RateCounter(models.Model):
+    """Hits on one key (an action and a hashed phone or an IP) in one fixed time window."""
+
+    key = models.CharField("键", max_length=128)
+    window_start = models.DateTimeField("窗口开始")
+    count = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "频率计数"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratecounter_unique")
+        ]
+        indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.count}"
+
+
+class BlockEntry(TimeStampedModel):
+    """A phone (by keyed hash) or an IP address refused by the public intake, until a time."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", "手机号"
+        IP = "ip", "IP 地址"
+
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    value = models.CharField("手机号摘要或 IP", max_length=64)
+    label = models.CharField("显示", max_length=64, help_text="手机号打码显示")
+    reason = models.CharField("原因", max_length=200)
+    until = models.DateTimeField("截止时间", null=True, blank=True, help_text="留空为长期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="解除人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "黑名单"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "value"], name="blockentry_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label}"

@@ -1,4 +1,4 @@
-"""Pages owned by core: error pages, notifications, the holiday calendar."""
+"""Pages owned by core: error pages, notifications, the holiday calendar, the blocklist."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core import selectors, services
-from dangjian.core.forms import StyledFormMixin
-from dangjian.core.models import CalendarDay
+from dangjian.core import blocklist, selectors, services
+from dangjian.core.forms import StyledFormMixin, add_validation_error
+from dangjian.core.models import BlockEntry, CalendarDay
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -117,3 +118,58 @@ def calendar_delete(request: HttpRequest, date: str) -> HttpResponse:
         return redirect("core:calendar")
     messages.success(request, f"已删除 {day:%Y年%m月%d日} 的记录，该日恢复为正常作息")
     return redirect(f"/system/calendar/?year={day.year}")
+
+
+class BlockEntryForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=BlockEntry.Kind.choices)
+    value = forms.CharField(label="手机号或 IP 地址", max_length=64)
+    reason = forms.CharField(label="原因", max_length=200)
+    days = forms.IntegerField(
+        label="期限（天）",
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text="留空为长期，直到手工解除",
+    )
+
+
+@login_required
+def blocklist_page(request: HttpRequest) -> HttpResponse:
+    if not blocklist.may_manage_blocklist(request.user):
+        raise PermissionDenied("只有县级（根组织）群众诉求管理员可以维护黑名单")
+    form = BlockEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        until = timezone.now() + dt.timedelta(days=data["days"]) if data["days"] else None
+        try:
+            entry = blocklist.block_add(
+                actor=request.user,
+                kind=data["kind"],
+                value=data["value"],
+                reason=data["reason"],
+                until=until,
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, f"已将{entry.get_kind_display()} {entry.label} 列入黑名单")
+            return redirect("core:blocklist")
+    show_all = request.GET.get("all") == "1"
+    entries = blocklist.block_entries(active_only=not show_all)
+    return TemplateResponse(
+        request,
+        "core/blocklist.html",
+        {"form": form, "entries": entries, "show_all": show_all, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def blocklist_lift(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        entry = blocklist.block_lift(actor=request.user, entry_id=entry_id)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已解除 {entry.label}")
+    return redirect("core:blocklist")
