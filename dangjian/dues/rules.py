@@ -171,3 +171,80 @@ def quote(
         f"{_band_text(bands, i)}，按 {_percent(band.rate)} 交纳：{amount:.2f} 元"
     )
     return Quote(amount, rate, label, text)
+
+
+# --- collection: months, due months, the policy numbers ---------------------------------------
+
+
+def policy_in_force(on: dt.date) -> DuesRuleSet:
+    """The national rule set in force on ``on``: its collection numbers (补交 limit, 自行脱党
+    review after N months, the one-off amount that goes to 中央) apply everywhere."""
+    rule_set = (
+        DuesRuleSet.objects.filter(scope__isnull=True, effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    if rule_set is None:
+        raise ValidationError(f"{on:%Y-%m-%d} 没有适用的党费规则", code="no_rule")
+    return rule_set
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """The first of the month ``n`` months after (or before, if negative) ``month``."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: dt.date, last: dt.date) -> int:
+    """How many months ``last`` is after ``first`` (0 for the same month)."""
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def month_span(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from ``first`` to ``last`` inclusive (firsts of months)."""
+    return [add_months(first.replace(day=1), i) for i in range(months_between(first, last) + 1)]
+
+
+def quarter_start(month: dt.date) -> dt.date:
+    return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_end(month: dt.date) -> dt.date:
+    """The last month of ``month``'s quarter (its first day)."""
+    return add_months(quarter_start(month), 2)
+
+
+def due_month_for(month: dt.date, *, quarterly: bool) -> dt.date:
+    """The month by which ``month``'s dues are due: itself, or its quarter's last month."""
+    return quarter_end(month) if quarterly else month.replace(day=1)
+
+
+def last_closed_month(this_month: dt.date, *, quarterly: bool) -> dt.date:
+    """The latest month whose dues are already overdue if unpaid, seen from ``this_month``."""
+    if quarterly:
+        return add_months(quarter_start(this_month), -1)
+    return add_months(this_month.replace(day=1), -1)
+
+
+def reduced_amount(standard: Decimal, reduction_amount: Decimal | None) -> Decimal:
+    """What is owed in a month under an approved reduction (never more than the standard)."""
+    if reduction_amount is None:
+        return standard
+    return min(standard, reduction_amount)
+
+
+def check_money(amount: Decimal, *, label: str, allow_zero: bool = False) -> None:
+    """A payment or reduction amount: finite, positive (or zero), to the 分, not absurd."""
+    try:
+        finite = amount.is_finite()
+    except (AttributeError, InvalidOperation):
+        finite = False
+    if not finite:
+        raise ValidationError(f"{label}必须是有效金额", code="invalid")
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ValidationError(f"{label}必须大于 0", code="invalid")
+    if amount > MAX_BASE:
+        raise ValidationError(f"{label}超过 100 万元，请核对（单位为元）", code="invalid")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValidationError(f"{label}最多精确到分（两位小数）", code="invalid")

@@ -111,3 +111,30 @@ def test_province_override_applies_below_its_scope_only(tree) -> None:  # type: 
     # Categories the override is silent on fall back to the national set.
     salaried = quote("salaried", Decimal("4500"), on=ON, org_path=tree.village_a1.path)
     assert salaried.rule_set_label == "党费收缴标准（全国）（2008）"
+
+
+@pytest.mark.parametrize("category", ["salaried", "annual_salary", "self_employed", "other"])
+@pytest.mark.parametrize(
+    ("base", "amount"),
+    [
+        ("0.01", "0.00"),
+        ("3000.00", "15.00"),
+        ("3000.01", "30.00"),
+        ("5000.00", "50.00"),
+        ("5000.01", "75.00"),
+        ("10000.00", "150.00"),
+        ("10000.01", "200.00"),
+    ],
+)
+def test_every_edge_of_every_pay_category(category: str, base: str, amount: str) -> None:
+    assert str(quote(category, Decimal(base), on=ON).monthly_amount) == amount
+
+
+@pytest.mark.parametrize(
+    ("base", "amount", "rate"),
+    [("0.00", "0.00", "0.005"), ("4999.99", "25.00", "0.005"), ("5000.00", "25.00", "0.005"),
+     ("5000.01", "50.00", "0.01")],
+)  # fmt: skip
+def test_retired_edges(base: str, amount: str, rate: str) -> None:
+    q = quote("retired", Decimal(base), on=ON)
+    assert (str(q.monthly_amount), q.rate) == (amount, Decimal(rate))
