@@ -1,0 +1,303 @@
+"""Pages: the board, the overview, an applicant's timeline and step form, documents, plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from docx import Document
+
+from dangjian.members.tests.factories import make_member
+from dangjian.recruitment import rules
+from dangjian.recruitment.models import Applicant, DevelopmentPlan, StepRecord
+from dangjian.recruitment.tests.factories import make_applicant, sponsors, walk
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pipeline(tree, people) -> list[Applicant]:
+    """Applicants at several stages in 甲村, one overdue for its talk."""
+    elders = [m.pk for m in sponsors(people.county_admin, tree.village_a1)]
+    sec = people.village_secretary
+    late = make_applicant(sec, tree.village_a1, name="未谈话", applied_on=D(2026, 9, 1))
+    activist = make_applicant(sec, tree.village_a1, name="积极分子", applied_on=D(2025, 1, 10))
+    walk(sec, activist, upto=6, people=elders)
+    candidate = make_applicant(sec, tree.village_a1, name="发展对象", applied_on=D(2023, 1, 10))
+    walk(people.township_a, candidate, upto=12, people=elders)
+    return [late, activist, candidate]
+
+
+def test_the_branch_board_shows_columns_by_stage_with_overdue_marks(
+    login, people, tree, pipeline, django_assert_max_num_queries
+) -> None:
+    client = login(people.village_secretary)
+    client.get("/recruitment/")
+    with django_assert_max_num_queries(22):
+        response = client.get("/recruitment/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="column-applicant"' in html
+    assert "未谈话" in html
+    assert "已超期" in html
+    assert "其中 1 人递交申请后一个月内未谈话" in html
+
+
+def test_the_board_query_count_does_not_grow_with_applicants(
+    login, people, tree, pipeline, django_assert_max_num_queries
+) -> None:
+    for i in range(15):
+        make_applicant(people.village_secretary, tree.village_a1, name=f"申请人{i}")
+    client = login(people.village_secretary)
+    client.get("/recruitment/")
+    with django_assert_max_num_queries(22):
+        assert client.get("/recruitment/").status_code == 200
+
+
+def test_the_township_overview_counts_by_branch(
+    login, people, tree, pipeline, django_assert_max_num_queries
+) -> None:
+    DevelopmentPlan.objects.create(
+        org=tree.village_a1, org_path=tree.village_a1.path, year=2026, quota=3, farmer_quota=2
+    )
+    client = login(people.township_a)
+    with django_assert_max_num_queries(30):
+        response = client.get(f"/recruitment/?org={tree.township_a.pk}&year=2026")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'data-testid="row-{tree.village_a1.pk}"' in html
+    assert "三年未发展党员的村" in html
+    # 乙村 has no member at all: it is listed; 甲村 has members who joined in 2005 only.
+    assert "乙村党支部" in html
+
+
+def test_county_overview_rolls_townships_up(login, people, tree, pipeline) -> None:
+    response = login(people.county_admin).get(f"/recruitment/?org={tree.county.pk}")
+    html = response.content.decode()
+    assert f'data-testid="row-{tree.township_a.pk}"' in html
+    assert 'data-testid="total-active">3<' in html
+
+
+def test_applicant_page_shows_the_next_step_with_its_earliest_date(
+    login, people, tree, pipeline
+) -> None:
+    activist = pipeline[1]
+    response = login(people.village_secretary).get(f"/recruitment/{activist.pk}/")
+    html = response.content.decode()
+    assert "第7步 确定发展对象" in html
+    earliest = rules.date_label(activist.next_earliest_on)
+    assert f"最早可于 <strong>{earliest.replace('年', '年').strip()}</strong>" in html
+    assert f'min="{activist.next_earliest_on.isoformat()}"' in html
+
+
+def test_posting_a_step_too_early_shows_the_rule_and_changes_nothing(
+    login, people, tree, pipeline
+) -> None:
+    activist = pipeline[1]
+    before = StepRecord.objects.count()
+    day = activist.next_earliest_on - dt.timedelta(days=1)
+    response = login(people.village_secretary).post(
+        f"/recruitment/{activist.pk}/steps/", {"number": 7, "done_on": day.isoformat()}
+    )
+    assert response.status_code == 400
+    assert (
+        "确定为发展对象须在确定为入党积极分子满一年后（第十三条），最早可于"
+        in response.content.decode()
+    )
+    assert StepRecord.objects.count() == before
+
+
+def test_posting_the_talk_records_it(login, people, tree, pipeline) -> None:
+    late = pipeline[0]
+    response = login(people.village_secretary).post(
+        f"/recruitment/{late.pk}/steps/",
+        {"number": 2, "done_on": "2026-10-20", "people_names": "赵志刚", "note": "了解入党动机"},
+    )
+    assert response.status_code == 302
+    late.refresh_from_db()
+    assert late.next_step == 3
+    assert late.talked_on == D(2026, 10, 20)
+
+
+def test_documents_are_filled_from_the_record(login, people, tree, pipeline) -> None:
+    candidate = pipeline[2]
+    response = login(people.village_secretary).get(
+        f"/recruitment/{candidate.pk}/documents/notice.docx"
+    )
+    assert response.status_code == 200
+    doc = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "关于发展对象同志列为发展对象的公示" in text
+    assert "{{" not in text
+    assert "老党员1" in text  # the sponsors
+
+
+def test_a_document_before_its_step_is_refused(login, people, tree, pipeline) -> None:
+    late = pipeline[0]
+    response = login(people.village_secretary).get(
+        f"/recruitment/{late.pk}/documents/conversion.docx"
+    )
+    assert response.status_code == 302
+
+
+def test_other_townships_get_404(login, people, tree, pipeline) -> None:
+    client = login(people.township_b)
+    assert client.get(f"/recruitment/{pipeline[0].pk}/").status_code == 404
+    assert client.get(f"/recruitment/{pipeline[0].pk}/documents/talk.docx").status_code == 404
+    assert client.post(f"/recruitment/{pipeline[0].pk}/steps/", {"number": 2}).status_code == 404
+
+
+def test_a_member_login_has_no_recruitment_page(login, people, tree) -> None:
+    assert login(people.member).get("/recruitment/").status_code == 403
+
+
+def test_the_plan_page_saves_quotas(login, people, tree) -> None:
+    client = login(people.township_a)
+    response = client.post(
+        f"/recruitment/plans/{tree.township_a.pk}/2026/", {"quota": 12, "farmer_quota": 5}
+    )
+    assert response.status_code == 302
+    plan = DevelopmentPlan.objects.get(org=tree.township_a, year=2026)
+    assert (plan.quota, plan.farmer_quota) == (12, 5)
+    bad = client.post(
+        f"/recruitment/plans/{tree.township_a.pk}/2026/", {"quota": 3, "farmer_quota": 5}
+    )
+    assert "单列的农民党员人数不能多于计划总数" in bad.content.decode()
+    plan.refresh_from_db()
+    assert plan.quota == 12
+
+
+def test_register_form_creates_an_applicant(login, people, tree) -> None:
+    from dangjian.members.tests.factories import make_id
+
+    response = login(people.village_secretary).post(
+        "/recruitment/new/",
+        {
+            "org": tree.village_a1.pk, "name": "刘芳", "id_number": make_id(D(2000, 2, 3), male=False),
+            "ethnicity": "01", "education": "21", "job": "1", "applied_on": "2026-11-01",
+            "is_farmer": "on",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    a = Applicant.objects.get(name="刘芳")
+    assert a.is_farmer
+    assert a.sex == "2"
+
+
+def test_rules_page_lists_every_step_and_limit(login, people) -> None:
+    html = login(people.village_secretary).get("/recruitment/rules/").content.decode()
+    assert "确定发展对象" in html
+    assert "第十三条" in html
+    assert "地方做法" in html
+
+
+def test_sponsor_choices_list_only_full_members_in_good_standing(
+    login, people, tree, pipeline
+) -> None:
+    make_member(people.county_admin, tree.village_a1, name="预备某", category="probationary",
+                joined_on=D(2026, 3, 1))  # fmt: skip
+    activist = pipeline[1]
+    html = (
+        login(people.village_secretary).get(f"/recruitment/{activist.pk}/?step=9").content.decode()
+    )
+    assert "老党员1" in html
+    assert "预备某" not in html
+
+
+def test_a_scan_is_filed_with_a_step_and_served_only_through_the_gate(
+    login, people, tree, pipeline, settings, tmp_path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.recruitment.models import StepFile
+
+    settings.MEDIA_ROOT = tmp_path
+    late = pipeline[0]
+    record = StepRecord.objects.get(applicant=late, number=rules.APPLY)
+    client = login(people.village_secretary)
+    pdf = SimpleUploadedFile("申请书.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = client.post(
+        f"/recruitment/{late.pk}/steps/{record.pk}/files/", {"file": pdf, "caption": "入党申请书"}
+    )
+    assert response.status_code == 302
+    row = StepFile.objects.get(record=record)
+    assert row.caption == "入党申请书"
+    assert f'data-testid="file-{row.pk}"' in client.get(f"/recruitment/{late.pk}/").content.decode()
+    download = client.get(f"/recruitment/files/{row.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert login(people.township_b).get(f"/recruitment/files/{row.pk}/").status_code == 404
+    html_file = SimpleUploadedFile("x.html", b"<script>alert(1)</script>", content_type="text/html")
+    client = login(people.village_secretary)
+    client.post(f"/recruitment/{late.pk}/steps/{record.pk}/files/", {"file": html_file})
+    assert StepFile.objects.filter(record=record).count() == 1
+
+
+def test_templates_page_uploads_a_version_and_switches_it_off(
+    login, people, tree, settings, tmp_path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.recruitment.models import DocumentTemplate
+
+    settings.MEDIA_ROOT = tmp_path
+    doc = Document()
+    doc.add_paragraph("{{姓名}}同志谈话记录（甲镇格式）")
+    out = io.BytesIO()
+    doc.save(out)
+    client = login(people.township_a)
+    assert client.get("/recruitment/templates/").status_code == 200
+    upload = SimpleUploadedFile("talk.docx", out.getvalue())
+    response = client.post("/recruitment/templates/", {"kind": "talk", "file": upload})
+    assert response.status_code == 302
+    row = DocumentTemplate.objects.get(kind="talk")
+    assert (row.version, row.is_active, row.scope_id) == (1, True, tree.township_a.pk)
+    client.post(f"/recruitment/templates/{row.pk}/activate/", {"active": "0"})
+    row.refresh_from_db()
+    assert not row.is_active
+    assert (
+        login(people.township_b)
+        .post(f"/recruitment/templates/{row.pk}/activate/", {"active": "1"})
+        .status_code
+        == 404
+    )
+    assert login(people.village_secretary).get("/recruitment/templates/").status_code == 403
+    default = client.get("/recruitment/templates/default/notice.docx")
+    assert default.content[:2] == b"PK"
+
+
+def test_stopping_from_the_page(login, people, tree, pipeline) -> None:
+    late = pipeline[0]
+    client = login(people.village_secretary)
+    client.post(f"/recruitment/{late.pk}/stop/", {"reason": "本人撤回申请"})
+    late.refresh_from_db()
+    assert late.status == Applicant.Status.STOPPED
+    assert "本人撤回申请" in client.get(f"/recruitment/{late.pk}/").content.decode()
+    board = client.get("/recruitment/").content.decode()
+    assert 'data-testid="finished-list"' in board
+    assert "终止培养" in board
+
+
+def test_rule_sets_are_editable_in_the_system_admin(admin_client) -> None:
+    from dangjian.recruitment.models import RuleSet
+
+    rs = RuleSet.objects.get(version="2014")
+    response = admin_client.get(f"/django-admin/recruitment/ruleset/{rs.pk}/change/")
+    assert response.status_code == 200
+    assert "确定发展对象" in response.content.decode()
+
+
+def test_the_member_page_links_to_the_recruitment_record(tree, people, login) -> None:  # type: ignore[no-untyped-def]
+    elders = [m.pk for m in sponsors(people.county_admin, tree.village_a1)]
+    a = make_applicant(people.village_secretary, tree.village_a1, applied_on=D(2022, 3, 1))
+    walk(people.township_a, a, upto=rules.APPROVAL, people=elders)
+    a.refresh_from_db()
+    page = login(people.village_secretary).get(f"/members/{a.member_id}/")
+    assert page.status_code == 200
+    assert f'href="/recruitment/{a.pk}/"' in page.content.decode()
+    other = make_member(people.county_admin, tree.village_a1, name="没有发展档案")
+    assert 'data-testid="recruitment-link"' not in (
+        login(people.village_secretary).get(f"/members/{other.pk}/").content.decode()
+    )
