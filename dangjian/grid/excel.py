@@ -1,0 +1,243 @@
+"""Households in Excel: the import template, an all-or-nothing import into one grid, and a
+masked export (phone and ID numbers stay masked: a roster is not a reveal)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from python_calamine import CalamineWorkbook, PasswordError
+
+from dangjian.core.audit import audit_record
+from dangjian.grid import services
+from dangjian.grid.models import Grid, Household, HouseholdLink, HouseholdTag
+
+SHEET = "住户信息"
+MAX_ROWS = 2000  # one grid holds tens of households; a bigger file is a mistake
+HEADER_SCAN_ROWS = 5
+TAG_SEPARATORS = ("、", ",", "，", ";", "；", " ")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    required: bool
+    width: int
+    hint: str = ""
+
+
+COLUMNS = (
+    Column("住址", "address", True, 28, "如：张家湾村三组 12 号"),
+    Column("户主姓名", "head_name", True, 12),
+    Column("家庭人口", "size", True, 10, "1–30 的整数"),
+    Column("联系电话", "phone", False, 16, "11 位手机号或带区号的固定电话"),
+    Column("户主身份证号", "head_id", False, 22, "18 位公民身份号码，可不填"),
+    Column("标签", "tags", False, 24, "多个标签用顿号分隔，如：独居老人、低保"),
+    Column("备注", "note", False, 24),
+)
+HEADERS = {c.header: c for c in COLUMNS}
+EXAMPLE = ("张家湾村三组 12 号", "张德明", 2, "13800001234", "", "独居老人、低保", "")
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read (not a workbook, no header): nothing was imported."""
+
+
+def household_template() -> bytes:
+    """The import template: headers with hints, one example row, the tag list."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    bold = Font(bold=True)
+    required = PatternFill("solid", fgColor="FDE2E1")
+    for i, col in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i, value=col.header)
+        cell.font = bold
+        if col.required:
+            cell.fill = required
+        ws.column_dimensions[cell.column_letter].width = col.width
+        ws.cell(row=2, column=i, value=EXAMPLE[i - 1])
+    help_ws = wb.create_sheet("填写说明")
+    help_ws.append(["列", "说明"])
+    for col in COLUMNS:
+        help_ws.append([col.header + ("（必填）" if col.required else ""), col.hint])
+    help_ws.append([])
+    help_ws.append(
+        ["可用标签", "、".join(t.label for t in HouseholdTag.objects.filter(is_active=True))]
+    )
+    help_ws.append(
+        [
+            "说明",
+            "第 2 行为示例，导入前请删除。任一行有错误时整份文件不导入，请按提示改正后重新上传。",
+        ]
+    )
+    help_ws.column_dimensions["A"].width = 16
+    help_ws.column_dimensions["B"].width = 80
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("\u3000", " ").replace("\xa0", " ").strip()
+
+
+def _rows(raw: bytes) -> list[list[Any]]:
+    if not raw:
+        raise ImportFileError("文件是空的，请选择填好的住户信息表")
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except PasswordError as exc:
+        raise ImportFileError("文件设置了打开密码，请取消密码后再上传") from exc
+    except Exception as exc:  # calamine raises several types for "not a spreadsheet"
+        raise ImportFileError(
+            "无法读取该文件：请上传 Excel 工作簿（.xlsx），建议使用导入模板"
+        ) from exc
+    with wb:
+        name = SHEET if SHEET in wb.sheet_names else wb.sheet_names[0]
+        try:
+            return wb.get_sheet_by_name(name).to_python(
+                skip_empty_area=False, nrows=MAX_ROWS + HEADER_SCAN_ROWS + 2
+            )
+        except Exception as exc:
+            raise ImportFileError(f"无法读取工作表“{name}”，文件可能已损坏") from exc
+
+
+def _header(rows: list[list[Any]]) -> tuple[int, dict[int, Column]]:
+    for r, values in enumerate(rows[:HEADER_SCAN_ROWS]):
+        mapping = {
+            c: HEADERS[_text(v).rstrip("*＊")] for c, v in enumerate(values)
+            if _text(v).rstrip("*＊") in HEADERS
+        }  # fmt: skip
+        if "address" in {col.field for col in mapping.values()}:
+            missing = [c.header for c in COLUMNS if c.required and c not in mapping.values()]
+            if missing:
+                raise ImportFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用导入模板")
+            return r, mapping
+    raise ImportFileError("没有找到表头（应包含“住址”“户主姓名”“家庭人口”等列）。请使用导入模板")
+
+
+def _split_tags(text: str, by_label: dict[str, str]) -> list[str]:
+    for sep in TAG_SEPARATORS[1:]:
+        text = text.replace(sep, TAG_SEPARATORS[0])
+    labels = [t.strip() for t in text.split(TAG_SEPARATORS[0]) if t.strip()]
+    unknown = [t for t in labels if t not in by_label]
+    if unknown:
+        raise ValidationError(f"标签“{'、'.join(unknown)}”不在标签表中", code="tag_unknown")
+    return [by_label[t] for t in labels]
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list[str]
+
+
+def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
+    """Import households into ``grid`` from a workbook: every row through ``household_create``,
+    all or nothing (any bad row: nothing saved, every error listed by Excel row number)."""
+    raw = b"".join(file.chunks()) if hasattr(file, "chunks") else file.read()
+    rows = _rows(raw)
+    start, mapping = _header(rows)
+    body = [
+        (start + 2 + i, row) for i, row in enumerate(rows[start + 1 :])
+        if any(_text(v) for v in row)
+    ]  # fmt: skip
+    if not body:
+        raise ImportFileError("表中没有住户数据")
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(f"一次最多导入 {MAX_ROWS} 户，请分批导入")
+    by_label = {t.label: t.code for t in HouseholdTag.objects.filter(is_active=True)}
+    errors: list[str] = []
+    created = 0
+    with transaction.atomic():
+        for excel_row, row in body:
+            values = {
+                col.field: _text(row[c]) if c < len(row) else "" for c, col in mapping.items()
+            }
+            try:
+                size_text = values.get("size", "")
+                if not size_text.isdigit():
+                    raise ValidationError("家庭人口应为 1–30 的整数", code="size_invalid")
+                services.household_create(
+                    actor=actor,
+                    grid=grid,
+                    data={
+                        "address": values.get("address", ""),
+                        "head_name": values.get("head_name", ""),
+                        "size": int(size_text),
+                        "note": values.get("note", ""),
+                    },
+                    phone=values.get("phone", ""),
+                    head_id=values.get("head_id", ""),
+                    tags=_split_tags(values.get("tags", ""), by_label),
+                )
+                created += 1
+            except ValidationError as exc:
+                errors.append(f"第 {excel_row} 行：{'；'.join(exc.messages)}")
+        if errors:
+            transaction.set_rollback(True)
+            return ImportResult(created=0, errors=errors)
+        audit_record(
+            actor=actor,
+            action="household.import",
+            obj=grid,
+            changes={"rows": created},
+            org_id=grid.org_id,
+            org_path=grid.org_path,
+        )
+    return ImportResult(created=created, errors=[])
+
+
+EXPORT_HEADERS = ("所属组织", "网格", *[c.header for c in COLUMNS], "联户党员", "状态")
+EXPORT_CAP = 100_000
+
+
+def household_export(*, actor: Any, households: QuerySet[Household], scope_label: str) -> bytes:
+    """A masked roster of the given (already scoped) households; the export is audited."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET)
+    ws.append(list(EXPORT_HEADERS))
+    qs = (
+        households.select_related("grid", "org")
+        .prefetch_related("tags")
+        .order_by("org_path", "grid_id", "id")
+    )
+    linked: dict[int, list[str]] = {}
+    links = HouseholdLink.objects.filter(household__in=qs.values("pk"), ended_on__isnull=True)
+    for hid, name in links.values_list("household_id", "member__name"):
+        linked.setdefault(hid, []).append(name)
+    n = 0
+    for h in qs[:EXPORT_CAP].iterator(chunk_size=2000):
+        ws.append([
+            h.org.display_name, h.grid.name, h.address, h.head_name, h.size, h.phone_masked,
+            h.head_id_masked, "、".join(t.label for t in h.tags.all()), h.note,
+            "、".join(linked.get(h.pk, [])), "在册" if h.is_active else "已迁出",
+        ])  # fmt: skip
+        n += 1
+    audit_record(
+        actor=actor,
+        action="household.export",
+        object_type="grid.household",
+        object_repr=scope_label[:200],
+        changes={"rows": n},
+    )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export_filename(label: str, *, today: dt.date) -> str:
+    return f"住户名册_{label}_{today:%Y%m%d}.xlsx"

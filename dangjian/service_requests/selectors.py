@@ -1,0 +1,364 @@
+"""Reads of the five-order loop: queues, boards, a member's orders, history, statistics.
+
+Lists are keyset pages ordered by (due_at, id) or capped; subtree filters are one range
+predicate on the copied organization path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from dangjian.core.paths import subtree_q
+from dangjian.grid.access import grids_of_worker
+from dangjian.orgs.models import Organization
+from dangjian.service_requests.access import may_see_private, requests_visible_to
+from dangjian.service_requests.models import (
+    Rating,
+    RequestCategory,
+    RequestEvent,
+    RequestState,
+    ServiceRequest,
+)
+
+S = RequestState
+PAGE_SIZE = 20
+CAP = 200
+OPEN_STATES = (
+    S.SUBMITTED,
+    S.CLAIMED,
+    S.DISPATCHED,
+    S.IN_PROGRESS,
+    S.WAITING,
+    S.ESCALATED,
+    S.TRANSFERRED,
+    S.REPORTED,
+    S.REOPENED,
+)
+# States in which the clock runs (waiting is paused; reported waits for the resident).
+RUNNING_STATES = tuple(s for s in OPEN_STATES if s not in (S.WAITING, S.REPORTED))
+POOL_STATES = (S.SUBMITTED, S.TRANSFERRED)
+DISPATCHABLE = (S.CLAIMED, S.ESCALATED, S.REOPENED)
+LIST_RELATED = ("category", "grid", "org", "claimed_by")
+
+
+@dataclass
+class Page:
+    rows: list[ServiceRequest]
+    next_cursor: str | None
+
+
+def _page(qs: QuerySet[ServiceRequest], *, cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    """A keyset page ordered by (due_at, id): the most urgent first."""
+    if cursor:
+        stamp, _, last_id = cursor.partition("|")
+        try:
+            due = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            due = None
+        if due is not None and last_id.isdigit():
+            qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, id__gt=int(last_id)))
+    rows = list(qs.select_related(*LIST_RELATED).order_by("due_at", "id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    nxt = f"{rows[-1].due_at.isoformat()}|{rows[-1].pk}" if more and rows else None
+    return Page(rows=rows, next_cursor=nxt)
+
+
+def request_filter(
+    *, viewer: Any, org: Organization | None, params: Any
+) -> QuerySet[ServiceRequest]:
+    """Visible requests under ``org``, narrowed by an allowlist of filters (state, category,
+    priority, overdue, q = tracking code)."""
+    qs = requests_visible_to(viewer)
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    state = params.get("state") or ""
+    if state == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif state in S.values:
+        qs = qs.filter(state=state)
+    code = params.get("category") or ""
+    if code:
+        qs = qs.filter(category__code=code[:32])
+    priority = params.get("priority") or ""
+    if priority:
+        qs = qs.filter(priority=priority[:16])
+    if params.get("overdue") in ("1", "true", True):
+        qs = qs.filter(state__in=RUNNING_STATES, due_at__lt=timezone.now())
+    q = (params.get("q") or "").strip().upper()
+    if q:
+        qs = qs.filter(tracking_code=q[:16])
+    return qs
+
+
+def request_page(qs: QuerySet[ServiceRequest], *, cursor: str | None) -> Page:
+    return _page(qs, cursor=cursor)
+
+
+@dataclass
+class WorkerQueue:
+    pool: list[ServiceRequest]
+    mine: list[ServiceRequest]
+    grids: list[Any]
+
+
+def worker_queue(*, viewer: Any) -> WorkerQueue:
+    """The grid worker's phone queue: the pool of their grids and what they claimed."""
+    grids = list(grids_of_worker(viewer).order_by("name"))
+    ids = [g.pk for g in grids]
+    base = ServiceRequest.objects.select_related(*LIST_RELATED)
+    pool = list(base.filter(grid_id__in=ids, state__in=POOL_STATES).order_by("due_at", "id")[:CAP])
+    mine = list(
+        base.filter(claimed_by=viewer, state__in=OPEN_STATES)
+        .exclude(state__in=POOL_STATES)
+        .order_by("due_at", "id")[:CAP]
+    )
+    return WorkerQueue(pool=pool, mine=mine, grids=grids)
+
+
+def grids_of_worker_exists(viewer: Any) -> bool:
+    return grids_of_worker(viewer).exists()
+
+
+def dispatch_board(*, viewer: Any, org: Organization, cursor: str | None = None) -> Page:
+    """The branch's board: requests waiting to be dispatched (claimed, escalated, reopened)."""
+    qs = requests_visible_to(viewer, "request.dispatch").filter(
+        subtree_q("org_path", org.path), state__in=DISPATCHABLE
+    )
+    return _page(qs, cursor=cursor)
+
+
+def in_hand(*, viewer: Any, org: Organization, cursor: str | None = None) -> Page:
+    """Dispatched requests still being worked on, and those waiting for a rating."""
+    qs = requests_visible_to(viewer).filter(
+        subtree_q("org_path", org.path),
+        state__in=(S.DISPATCHED, S.IN_PROGRESS, S.WAITING, S.REPORTED, S.RATED),
+    )
+    return _page(qs, cursor=cursor)
+
+
+def overdue_board(*, viewer: Any, org: Organization, cursor: str | None = None) -> Page:
+    """Open requests past their deadline while the clock runs, most overdue first."""
+    qs = requests_visible_to(viewer).filter(
+        subtree_q("org_path", org.path), state__in=RUNNING_STATES, due_at__lt=timezone.now()
+    )
+    return _page(qs, cursor=cursor)
+
+
+def my_orders(*, user: Any, limit: int = CAP) -> tuple[list[ServiceRequest], list[ServiceRequest]]:
+    """A member's dispatched orders: (open ones to work on, recently finished ones)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return [], []
+    base = ServiceRequest.objects.filter(assignments__member__user_id=user.pk).select_related(
+        *LIST_RELATED
+    )
+    open_ = list(
+        base.filter(state__in=(S.DISPATCHED, S.IN_PROGRESS, S.WAITING, S.REOPENED, S.ESCALATED))
+        .order_by("due_at", "id")
+        .distinct()[:limit]
+    )
+    done = list(
+        base.filter(state__in=(S.REPORTED, S.RATED, S.CLOSED))
+        .order_by("-reported_at", "-id")
+        .distinct()[:20]
+    )
+    return open_, done
+
+
+def history(*, viewer: Any, req: ServiceRequest) -> list[RequestEvent]:
+    """The request's history; internal notes only for staff who handle it."""
+    qs = req.events.select_related("actor").order_by("id")
+    if not may_see_private(viewer, req):
+        qs = qs.filter(is_public=True)
+    return list(qs)
+
+
+def public_history(req: ServiceRequest) -> list[RequestEvent]:
+    """What the resident sees on the private link: public entries, no staff names."""
+    return list(req.events.filter(is_public=True).order_by("id"))
+
+
+def categories() -> list[RequestCategory]:
+    return list(RequestCategory.objects.filter(is_active=True).order_by("sort_order", "id"))
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(100.0 * num / den, 1) if den else None
+
+
+def _percentile(sorted_values: list[float], p: float) -> float | None:
+    if not sorted_values:
+        return None
+    k = (len(sorted_values) - 1) * p
+    lo = int(k)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return round(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo), 1)
+
+
+@dataclass
+class Stats:
+    """接诉即办 figures for a subtree and period (requests submitted within the period)."""
+
+    org: Organization
+    start: dt.date
+    end: dt.date
+    received: int = 0
+    claimed: int = 0
+    responded_on_time: int = 0
+    dispatched: int = 0
+    reported: int = 0
+    solved: int = 0
+    on_time: int = 0
+    closed_unresolved: int = 0
+    open: int = 0
+    overdue_open: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+    not_rated: int = 0
+    reopened: int = 0
+    close_hours_p50: float | None = None
+    close_hours_p90: float | None = None
+    by_category: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        """响应率: claimed within the response limit, of all received."""
+        return _rate(self.responded_on_time, self.received)
+
+    @property
+    def solve_rate(self) -> float | None:
+        """解决率: solved (closed unresolved never counts), of all received."""
+        return _rate(self.solved, self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.on_time, self.received)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: 满意 + 基本满意 over those who rated; 未评价 is left out, never satisfied."""
+        return _rate(self.satisfied + self.basic, self.rated)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _rate(self.reopened, self.reported)
+
+
+def _period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time(), tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz),
+    )
+
+
+def _counts(now: dt.datetime) -> dict[str, Any]:
+    """The aggregate expressions of ``Stats`` (one scan, whatever the grouping)."""
+    rated_q = Q(rating__in=(Rating.SATISFIED, Rating.BASIC, Rating.UNSATISFIED)) & ~Q(
+        state=S.REOPENED
+    )
+    return {
+        "received": Count("id"),
+        "claimed": Count("id", filter=Q(first_claimed_at__isnull=False)),
+        "responded_on_time": Count(
+            "id",
+            filter=Q(first_claimed_at__isnull=False)
+            & Q(first_claimed_at__lte=F("response_due_at")),
+        ),
+        "dispatched": Count("id", filter=Q(first_dispatched_at__isnull=False)),
+        "reported": Count("id", filter=Q(first_reported_at__isnull=False)),
+        "solved": Count("id", filter=Q(solved_at__isnull=False)),
+        "on_time": Count(
+            "id", filter=Q(solved_at__isnull=False) & Q(first_reported_at__lte=F("due_at"))
+        ),
+        "closed_unresolved": Count("id", filter=Q(state=S.CLOSED_UNRESOLVED)),
+        "open": Count("id", filter=Q(state__in=OPEN_STATES)),
+        "overdue_open": Count("id", filter=Q(state__in=RUNNING_STATES, due_at__lt=now)),
+        "rated": Count("id", filter=rated_q),
+        "satisfied": Count("id", filter=rated_q & Q(rating=Rating.SATISFIED)),
+        "basic": Count("id", filter=rated_q & Q(rating=Rating.BASIC)),
+        "unsatisfied": Count("id", filter=rated_q & Q(rating=Rating.UNSATISFIED)),
+        "not_rated": Count("id", filter=Q(rating=Rating.NOT_RATED)),
+        "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+    }
+
+
+def _scoped(
+    viewer: Any, org: Organization, start: dt.date, end: dt.date
+) -> QuerySet[ServiceRequest]:
+    lo, hi = _period_bounds(start, end)
+    return requests_visible_to(viewer).filter(
+        subtree_q("org_path", org.path), submitted_at__gte=lo, submitted_at__lt=hi
+    )
+
+
+def request_stats(
+    *, viewer: Any, org: Organization, start: dt.date, end: dt.date, detail: bool = True
+) -> Stats:
+    """Counts and rates for ``org``'s subtree, requests submitted in [start, end]; with
+    ``detail`` also time-to-close percentiles and the figures by category."""
+    qs = _scoped(viewer, org, start, end)
+    stats = Stats(org=org, start=start, end=end, **qs.aggregate(**_counts(timezone.now())))
+    if not detail:
+        return stats
+    hours = sorted(
+        m / 60
+        for m in qs.filter(close_minutes__isnull=False).values_list("close_minutes", flat=True)
+        if m is not None
+    )
+    stats.close_hours_p50 = _percentile(hours, 0.5)
+    stats.close_hours_p90 = _percentile(hours, 0.9)
+    names = dict(RequestCategory.objects.values_list("id", "name"))
+    stats.by_category = [
+        {
+            "category": names.get(row["category_id"], ""),
+            "received": row["n"],
+            "solved": row["solved"],
+            "solve_rate": _rate(row["solved"], row["n"]),
+        }
+        for row in qs.values("category_id")
+        .annotate(n=Count("id"), solved=Count("id", filter=Q(solved_at__isnull=False)))
+        .order_by("-n", "category_id")
+    ]
+    return stats
+
+
+def children_stats(
+    *, viewer: Any, org: Organization, start: dt.date, end: dt.date, limit: int = 100
+) -> list[Stats]:
+    """The same figures for each child organization, in one grouped query (by path prefix)."""
+    children = list(
+        Organization.objects.filter(parent=org, dissolved_on__isnull=True).order_by("path")[:limit]
+    )
+    if not children:
+        return []
+    width = len(children[0].path)
+    rows = (
+        _scoped(viewer, org, start, end)
+        .exclude(org_path=org.path)
+        .annotate(child_path=Substr("org_path", 1, width))
+        .values("child_path")
+        .annotate(**_counts(timezone.now()))
+        .order_by("child_path")
+    )
+    counts = list(_counts(timezone.now()))
+    by_path: dict[str, dict[str, Any]] = {
+        str(row["child_path"]): {k: int(row[k]) for k in counts}  # type: ignore[literal-required]
+        for row in rows
+    }
+    return [
+        Stats(org=child, start=start, end=end, **by_path[child.path])
+        for child in children
+        if child.path in by_path
+    ]

@@ -1,0 +1,563 @@
+"""Staff pages of the five-order loop: the grid worker's queue, the branch's dispatch board,
+the overdue board, statistics, a member's orders (晒单), request detail with history, staff
+entry (红色代办), and one POST endpoint per transition.
+
+Thin: gate (service_requests.access / orgs.access) → form → one service or selector → template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts.roles import Role
+from dangjian.accounts.workspace import current_grant
+from dangjian.core.forms import add_validation_error
+from dangjian.core.paths import subtree_q
+from dangjian.grid.access import grids_visible_to
+from dangjian.members.models import Member
+from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_roots
+from dangjian.orgs.models import Organization
+from dangjian.service_requests import rules, selectors, services
+from dangjian.service_requests.access import (
+    access_request_by_id,
+    may_see_private,
+    requests_visible_to,
+)
+from dangjian.service_requests.forms import (
+    CloseUnresolvedForm,
+    DispatchForm,
+    EscalateForm,
+    NoteForm,
+    ReportForm,
+    StaffEntryForm,
+    TransferForm,
+)
+from dangjian.service_requests.models import (
+    Channel,
+    Priority,
+    RequestCategory,
+    RequestPhoto,
+    RequestState,
+    ServiceRequest,
+)
+
+S = RequestState
+
+
+def _crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"label": "群众诉求", "url": reverse("service_requests:queue")}] + [
+        {"label": label, "url": url} for label, url in extra
+    ]
+
+
+def _require_scope(request: HttpRequest, action: str = "request.view") -> None:
+    if not scope_roots(request.user, action=action):
+        raise PermissionDenied("您没有查看群众诉求的权限")
+
+
+def _org_param(request: HttpRequest, action: str = "request.view") -> Organization:
+    """The organization asked for (``?org=``), else the working grant's, else the top one."""
+    raw = request.GET.get("org", "")
+    if raw.isdigit():
+        return access_org_by_id(request.user, int(raw), action=action)
+    grant = current_grant(request.user, request.session)
+    if grant is not None:
+        working = orgs_visible_to(request.user).filter(pk=grant.org_id).first()
+        if working is not None and may(request.user, action, working):
+            return working
+    roots = scope_roots(request.user, action=action)
+    if not roots:
+        raise PermissionDenied("您没有查看群众诉求的权限")
+    found = Organization.objects.filter(path=roots[0]).first()
+    if found is None:  # pragma: no cover - a grant always has its organization
+        raise Http404
+    return found
+
+
+def _tabs(request: HttpRequest, active: str) -> list[dict[str, Any]]:
+    user = request.user
+    tabs: list[dict[str, Any]] = []
+    if selectors.grids_of_worker_exists(user):
+        tabs.append({"key": "pool", "label": "网格待领", "url": reverse("service_requests:pool")})
+    if scope_roots(user, action="request.dispatch"):
+        tabs.append(
+            {"key": "board", "label": "支部派单台", "url": reverse("service_requests:board")}
+        )
+    tabs.append({"key": "overdue", "label": "逾期督办", "url": reverse("service_requests:overdue")})
+    tabs.append({"key": "list", "label": "全部诉求", "url": reverse("service_requests:list")})
+    tabs.append({"key": "stats", "label": "统计", "url": reverse("service_requests:stats")})
+    if scope_roots(user, action="request.handle"):
+        tabs.append({"key": "new", "label": "代录诉求", "url": reverse("service_requests:new")})
+    for t in tabs:
+        t["active"] = t["key"] == active
+    return tabs
+
+
+def _page_context(request: HttpRequest, active: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "nav_active": "requests",
+        "tabs": _tabs(request, active),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """群众诉求: the page for the working grant — grid worker → pool, branch → dispatch board,
+    township/county → overdue board (with the figures)."""
+    grant = current_grant(request.user, request.session)
+    if grant is None or grant.role == Role.MEMBER:
+        return redirect("service_requests:mine")
+    if grant.role == Role.GRID_WORKER:
+        return redirect("service_requests:pool")
+    if grant.role == Role.SECRETARY:
+        return redirect("service_requests:board")
+    return redirect("service_requests:overdue")
+
+
+@login_required
+def pool(request: HttpRequest) -> HttpResponse:
+    """网格员: the pool of my grids and what I claimed (phone-first)."""
+    _require_scope(request, "request.handle")
+    q = selectors.worker_queue(viewer=request.user)
+    return TemplateResponse(
+        request,
+        "service_requests/pool.html",
+        _page_context(request, "pool", q=q, crumbs=_crumbs(("网格待领", ""))),
+    )
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """支部派单台: requests to dispatch, and those in hand."""
+    org = _org_param(request, "request.dispatch")
+    to_dispatch = selectors.dispatch_board(
+        viewer=request.user, org=org, cursor=request.GET.get("cursor")
+    )
+    hand = selectors.in_hand(viewer=request.user, org=org)
+    choices = _member_choices(org)
+    for r in to_dispatch.rows:
+        r.dispatch_form = DispatchForm(member_choices=choices, prefix=f"r{r.pk}")  # type: ignore[attr-defined]
+    return TemplateResponse(
+        request,
+        "service_requests/board.html",
+        _page_context(
+            request,
+            "board",
+            org=org,
+            page=to_dispatch,
+            hand=hand,
+            next_query=urlencode({"org": org.pk, "cursor": to_dispatch.next_cursor})
+            if to_dispatch.next_cursor
+            else "",
+            crumbs=_crumbs(("支部派单台", "")),
+        ),
+    )
+
+
+def _member_choices(org: Organization) -> list[tuple[int, str]]:
+    rows = (
+        Member.objects.filter(subtree_q("org_path", org.path), status=Member.Status.CURRENT)
+        .order_by("org_path", "name", "id")
+        .values_list("id", "name")[:500]
+    )
+    return list(rows)
+
+
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    """逾期督办: open requests past their deadline under the organization, most overdue first."""
+    org = _org_param(request)
+    page = selectors.overdue_board(viewer=request.user, org=org, cursor=request.GET.get("cursor"))
+    today = timezone.localdate()
+    stats = selectors.request_stats(
+        viewer=request.user, org=org, start=today.replace(month=1, day=1), end=today, detail=False
+    )
+    return TemplateResponse(
+        request,
+        "service_requests/overdue.html",
+        _page_context(
+            request,
+            "overdue",
+            org=org,
+            page=page,
+            stats=stats,
+            next_query=urlencode({"org": org.pk, "cursor": page.next_cursor})
+            if page.next_cursor
+            else "",
+            crumbs=_crumbs(("逾期督办", "")),
+        ),
+    )
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """全部诉求 under the organization, filtered by an allowlist of fields, keyset-paged."""
+    org = _org_param(request)
+    qs = selectors.request_filter(viewer=request.user, org=org, params=request.GET)
+    page = selectors.request_page(qs, cursor=request.GET.get("cursor"))
+    params = {
+        k: request.GET[k]
+        for k in ("org", "state", "category", "priority", "overdue", "q")
+        if request.GET.get(k)
+    }
+    return TemplateResponse(
+        request,
+        "service_requests/list.html",
+        _page_context(
+            request,
+            "list",
+            org=org,
+            page=page,
+            params=params,
+            state_choices=[("open", "未办结")] + S.choices,
+            categories=selectors.categories(),
+            next_query=urlencode({**params, "cursor": page.next_cursor})
+            if page.next_cursor
+            else "",
+            crumbs=_crumbs(("全部诉求", "")),
+        ),
+    )
+
+
+def _date_param(value: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@login_required
+def stats(request: HttpRequest) -> HttpResponse:
+    """接诉即办统计 for any organization and period."""
+    org = _org_param(request)
+    today = timezone.localdate()
+    start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))
+    end = _date_param(request.GET.get("end", ""), today)
+    if end < start:
+        start, end = end, start
+    figures = selectors.request_stats(viewer=request.user, org=org, start=start, end=end)
+    child_stats = selectors.children_stats(viewer=request.user, org=org, start=start, end=end)
+    return TemplateResponse(
+        request,
+        "service_requests/stats.html",
+        _page_context(
+            request,
+            "stats",
+            org=org,
+            s=figures,
+            start=start,
+            end=end,
+            child_stats=child_stats,
+            crumbs=_crumbs(("统计", "")),
+        ),
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的派单: a member's dispatched orders, with the 晒单 form (phone-first)."""
+    open_, done = selectors.my_orders(user=request.user)
+    return TemplateResponse(
+        request,
+        "service_requests/mine.html",
+        {"nav_active": "my_orders", "open_rows": open_, "done_rows": done, "now": timezone.now()},
+    )
+
+
+def _actions_for(viewer: Any, req: ServiceRequest) -> set[str]:
+    """Which transition forms to show on the detail page (the services check again)."""
+    shown: set[str] = set()
+    handle = may(viewer, "request.handle", req.org)
+    dispatch = may(viewer, "request.dispatch", req.org)
+    assigned = req.assignments.filter(member__user_id=viewer.pk).exists()
+    claimant = req.claimed_by_id == viewer.pk
+    # Who sees which form; the services check again (rate/reopen belong to the resident).
+    who = {
+        "claim": handle and services.may_claim(viewer, req),
+        "release": claimant or dispatch,
+        "dispatch": dispatch,
+        "start": assigned or dispatch,
+        "wait": assigned or dispatch or claimant,
+        "resume": assigned or dispatch or claimant,
+        "report": assigned or dispatch,
+        "reopen_by_staff": dispatch,
+        "close": dispatch and req.state == S.RATED,
+        "close_unresolved": dispatch,
+        "escalate": may(viewer, "request.manage", req.org),
+        "transfer": dispatch,
+    }
+    for name, ok in who.items():
+        if ok and rules.allowed(name, req.state):
+            shown.add(name)
+    if dispatch and req.is_open:
+        shown.add("recategorize")  # not a transition: the deadlines are recomputed
+    return shown
+
+
+@login_required
+def detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    req = access_request_by_id(request.user, request_id)
+    return _detail_page(request, req)
+
+
+def _detail_page(request: HttpRequest, req: ServiceRequest, **forms_: Any) -> HttpResponse:
+    actions = _actions_for(request.user, req)
+    private = may_see_private(request.user, req)
+    grid_choices = (
+        [
+            (g.pk, f"{g.org.short_name or g.org.name} · {g.name}")
+            for g in grids_visible_to(request.user)
+            .filter(is_active=True)
+            .exclude(pk=req.grid_id)
+            .select_related("org")[:300]
+        ]
+        if "transfer" in actions
+        else []
+    )
+    context = _page_context(
+        request,
+        "",
+        req=req,
+        events=selectors.history(viewer=request.user, req=req),
+        photos=list(req.photos.order_by("id")),
+        assignments=list(req.assignments.select_related("member")),
+        actions=actions,
+        private=private,
+        limits=rules.limits_for(req.category, req.priority),
+        extra_rows=[
+            (spec.get("label", spec.get("code")), req.extra[spec.get("code")])
+            for spec in req.category.extra_fields
+            if spec.get("code") in req.extra
+        ],
+        categories=selectors.categories() if "recategorize" in actions else [],
+        priority_choices=Priority.choices,
+        dispatch_form=forms_.get("dispatch_form")
+        or DispatchForm(member_choices=_member_choices(req.org) if "dispatch" in actions else []),
+        report_form=forms_.get("report_form") or ReportForm(),
+        note_form=forms_.get("note_form") or NoteForm(),
+        close_form=forms_.get("close_form") or CloseUnresolvedForm(),
+        escalate_form=forms_.get("escalate_form") or EscalateForm(),
+        transfer_form=forms_.get("transfer_form") or TransferForm(grid_choices=grid_choices),
+        crumbs=_crumbs((req.tracking_code, "")),
+    )
+    context["nav_active"] = (
+        "requests" if may(request.user, "request.view", req.org) else "my_orders"
+    )
+    return TemplateResponse(request, "service_requests/detail.html", context)
+
+
+@login_required
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A request photo, to those who may see the request; never served as anything but an image."""
+    row = RequestPhoto.objects.filter(pk=photo_id).select_related("request").first()
+    if row is None:
+        raise Http404("未找到该照片")
+    access_request_by_id(request.user, row.request_id)
+    content_type = mimetypes.guess_type(row.file.name or "")[0] or "image/jpeg"
+    if not content_type.startswith("image/"):
+        raise Http404("未找到该照片")
+    try:
+        handle = row.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("未找到该照片") from None
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _back(request: HttpRequest, req: ServiceRequest) -> HttpResponse:
+    nxt = request.POST.get("next", "")
+    if nxt in ("mine", "pool", "board"):
+        return redirect(f"service_requests:{nxt}")
+    if (
+        may(request.user, "request.view", req.org)
+        or req.assignments.filter(member__user_id=request.user.pk or 0).exists()
+    ):
+        return redirect("service_requests:detail", req.pk)
+    return redirect("service_requests:queue")
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
+    """One POST endpoint per transition of the table (the service decides)."""
+    if verb not in (*rules.TRANSITIONS, "recategorize") or verb in ("rate", "reopen"):
+        raise Http404("未知操作")
+    req = access_request_by_id(request.user, request_id)
+    user = request.user
+    note = request.POST.get("note", "")
+    form_errors: dict[str, Any] = {}
+    try:
+        if verb == "claim":
+            services.request_claim(actor=user, request=req, note=note)
+            messages.success(request, f"已领单：{req.tracking_code}")
+        elif verb == "release":
+            services.request_release(actor=user, request=req, note=note)
+            messages.success(request, "已退回待领")
+        elif verb == "dispatch":
+            prefix = request.POST.get("prefix") or None
+            form = DispatchForm(
+                request.POST, member_choices=_member_choices(req.org), prefix=prefix
+            )
+            form_errors["dispatch_form"] = form
+            if not form.is_valid():
+                raise ValidationError("请选择本支部的在册党员")
+            members = list(Member.objects.filter(pk__in=form.cleaned_data["members"]))
+            services.request_dispatch(
+                actor=user, request=req, members=members, note=form.cleaned_data["note"]
+            )
+            messages.success(request, f"已派单：{req.tracking_code}")
+        elif verb == "start":
+            services.request_start(actor=user, request=req, note=note)
+            messages.success(request, "已开始办理")
+        elif verb == "wait":
+            services.request_wait(actor=user, request=req, note=note)
+            messages.success(request, "已请群众补充，计时暂停")
+        elif verb == "resume":
+            services.request_resume(actor=user, request=req, note=note)
+            messages.success(request, "已恢复办理")
+        elif verb == "report":
+            form_errors["report_form"] = ReportForm(request.POST)
+            services.request_report(
+                actor=user, request=req, note=note, photos=request.FILES.getlist("photos")
+            )
+            messages.success(request, "晒单成功，等待群众评价")
+        elif verb == "recategorize":
+            category = RequestCategory.objects.filter(
+                code=request.POST.get("category", ""), is_active=True
+            ).first()
+            if category is None:
+                raise ValidationError({"category": ValidationError("请选择诉求类别")})
+            services.request_recategorize(
+                actor=user,
+                request=req,
+                category=category,
+                priority=request.POST.get("priority", ""),
+                note=note,
+            )
+            messages.success(request, "已调整类别，办结期限已重新计算")
+        elif verb == "reopen_by_staff":
+            services.request_reopen(actor=user, request=req, note=note)
+            messages.success(request, "已重新办理，承办党员已收到通知")
+        elif verb == "close":
+            services.request_close(actor=user, request=req, note=note)
+            messages.success(request, "已结单")
+        elif verb == "close_unresolved":
+            cform = CloseUnresolvedForm(request.POST)
+            form_errors["close_form"] = cform
+            cform.is_valid()
+            dup = None
+            code = (cform.cleaned_data.get("duplicate_of") or "").strip().upper()
+            if code:
+                dup = requests_visible_to(user).filter(tracking_code=code).first()
+            services.request_close_unresolved(
+                actor=user,
+                request=req,
+                reason=cform.cleaned_data.get("reason") or "",
+                note=note,
+                duplicate_of=dup,
+            )
+            messages.success(request, "已关闭（未解决）")
+        elif verb == "escalate":
+            eform = EscalateForm(request.POST)
+            form_errors["escalate_form"] = eform
+            eform.is_valid()
+            services.request_escalate(
+                actor=user,
+                request=req,
+                note=note,
+                to_level=eform.cleaned_data.get("to_level") or None,
+            )
+            messages.success(request, "已升级督办")
+        elif verb == "transfer":
+            raw = request.POST.get("grid", "")
+            grid = (
+                grids_visible_to(user).filter(pk=int(raw)).select_related("org").first()
+                if raw.isdigit()
+                else None
+            )
+            if grid is None:
+                raise ValidationError({"grid": ValidationError("请选择要转至的网格")})
+            services.request_transfer(actor=user, request=req, grid=grid, note=note)
+            messages.success(request, f"已转办至{grid.name}")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return _back(request, req)
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    """代录诉求: staff enter a request for a resident (phone, visit, 红色代办) with consent."""
+    _require_scope(request, "request.handle")
+    grids = list(
+        grids_visible_to(request.user, "request.handle")
+        .filter(is_active=True)
+        .select_related("org")
+        .order_by("org_path", "name")[:500]
+    )
+    grid_choices = [(g.pk, f"{g.org.short_name or g.org.name} · {g.name}") for g in grids]
+    cats = selectors.categories()
+    cat_choices = [
+        (c.code, f"{c.name}（{c.completion_amount}{c.get_completion_unit_display()}）")
+        for c in cats
+    ]
+    form = StaffEntryForm(
+        request.POST or None, grid_choices=grid_choices, category_choices=cat_choices
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        grid = next(g for g in grids if g.pk == d["grid"])
+        category = RequestCategory.objects.get(code=d["category"])
+        extra = {
+            f["code"]: request.POST.get(f"extra_{f['code']}", "") for f in category.extra_fields
+        }
+        try:
+            req, _token = services.request_submit(
+                category=category,
+                grid=grid,
+                description=d["description"],
+                address=d["address"],
+                resident_name=d["resident_name"],
+                resident_phone=d["resident_phone"],
+                photos=request.FILES.getlist("photos"),
+                channel=d["channel"],
+                actor=request.user,
+                consent_note=d["consent_note"],
+                priority=d["priority"] or "",
+                extra=extra,
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(
+                request, f"已代录诉求，受理编号 {req.tracking_code}（群众可凭编号和手机号查询）"
+            )
+            return redirect("service_requests:detail", req.pk)
+    return TemplateResponse(
+        request,
+        "service_requests/new.html",
+        _page_context(
+            request,
+            "new",
+            form=form,
+            categories=cats,
+            channel_help=dict(Channel.choices),
+            crumbs=_crumbs(("代录诉求", "")),
+        ),
+    )
