@@ -23,6 +23,22 @@ from dangjian.orgs.tests.factories import grant, make_org, make_root, make_user
 PASSWORD = "pw-Test-2026"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test must also ask for serialized rollback.
+
+    A transactional test ends by flushing the database. Without serialized rollback, Django then
+    re-creates content types and permissions with new ids, and the next test that restores the
+    serialized rows (code tables, rule data, categories) fails on them; with it, the flush
+    leaves the database empty and the next transactional test restores everything.
+    """
+    for item in items:
+        mark = item.get_closest_marker("django_db")
+        if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: django_db(transaction=True) needs serialized_rollback=True too"
+            )
+
+
 @dataclass
 class County:
     county: Organization

@@ -20,12 +20,16 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
 from dangjian.dues.api import router as dues_router
 from dangjian.findings.api import router as findings_router
+from dangjian.grid.api import router as grid_router
 from dangjian.meetings.api import router as meetings_router
 from dangjian.meetings.compliance_api import router as compliance_router
 from dangjian.meetings.reviews_api import router as reviews_router
 from dangjian.members.api import router as members_router
 from dangjian.members.stats_api import router as member_stats_router
 from dangjian.orgs.api import router as orgs_router
+from dangjian.points.api import router as points_router
+from dangjian.recruitment.api import router as recruitment_router
+from dangjian.service_requests.api import router as service_requests_router
 from dangjian.transfers.api import router as transfers_router
 
 
@@ -126,5 +130,9 @@ api.add_router("/", compliance_router)
 api.add_router("/reviews/", reviews_router)
 api.add_router("/findings/", findings_router)
 api.add_router("/dues/", dues_router)
+api.add_router("/points/", points_router)
+api.add_router("/recruitment/", recruitment_router)
+api.add_router("/grid/", grid_router)
+api.add_router("/requests/", service_requests_router)
 api.add_router("/calendar/", core_router)
 api.add_router("/", accounts_router)

@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "dangjian.meetings",
     "dangjian.findings",
     "dangjian.dues",
+    "dangjian.points",
+    "dangjian.recruitment",
+    "dangjian.grid",
+    "dangjian.service_requests",
     "dangjian.demo",
 ]
 
@@ -233,6 +237,17 @@ DAILY_JOBS = [
     ("换届提醒", "dangjian.orgs.tasks.org_term_reminders_task"),
     ("组织关系介绍信过期处理", "dangjian.transfers.tasks.transfers_expire_task"),
     ("组织生活提醒", "dangjian.meetings.tasks.meeting_reminders_task"),
+    ("党费：开立本月台账、连续六个月未交提醒", "dangjian.dues.tasks.dues_daily_task"),
+    (
+        "群众诉求超时退回、评价超时、到期预警、逾期升级",
+        "dangjian.service_requests.tasks.requests_sweep_task",
+    ),
+    ("星级评定公示期满生效", "dangjian.points.tasks.points_daily_task"),
+    (
+        "发展党员超期、可办提醒与三年未发展党员的村",
+        "dangjian.recruitment.tasks.recruitment_alerts_task",
+    ),
+    ("村情民意到期、逾期提醒", "dangjian.grid.tasks.opinion_reminders_task"),
 ]
 
 # --- Notifications --------------------------------------------------------------------------
@@ -241,6 +256,29 @@ DAILY_JOBS = [
 NOTIFICATION_CHANNELS: list[str] = [
     c for c in os.environ.get("NOTIFICATION_CHANNELS", "").split(",") if c
 ]
+
+# --- Residents' intake: SMS codes, rate limits, blocklist ------------------------------------
+# A callable ``sender(*, phone, body)``; the default logs the message (logger "dangjian.sms")
+# and keeps it in ``dangjian.core.sms.outbox``. Production points this at a real SMS gateway.
+SMS_SENDER = os.environ.get("SMS_SENDER", "dangjian.core.sms.log_sender")
+SMS_CODE_LENGTH = 6
+SMS_CODE_TTL_SECONDS = int(os.environ.get("SMS_CODE_TTL_SECONDS", 600))  # a code lives 10 min
+SMS_CODE_MAX_TRIES = 5  # wrong entries before the code is void and a new one is needed
+SMS_CODE_RESEND_SECONDS = 60  # cool-down before the same phone gets another code
+# Fixed-window limits (count, seconds), counted in the database (dangjian.core.ratelimit).
+# A village office or a 4G carrier puts many residents behind one address: the per-IP limits
+# are looser than the per-phone ones.
+INTAKE_LIMITS: dict[str, tuple[int, int]] = {
+    "code_per_phone": (5, 3600),  # SMS codes to one phone per hour
+    "code_per_ip": (30, 3600),  # SMS codes requested from one address per hour
+    "submit_per_phone": (5, 86400),  # requests from one phone per day
+    "submit_per_ip": (60, 86400),  # requests from one address per day
+    "track_per_ip": (60, 600),  # tracking-code and private-link look-ups per 10 minutes
+    "rate_per_ip": (20, 3600),  # rating attempts per hour
+    "open311_submit_per_key": (300, 3600),  # Open311 submissions per api_key per hour
+}
+# Who keeps the blocklist: ``gate(viewer) -> bool`` (core cannot import the access root).
+BLOCKLIST_GATE = "dangjian.service_requests.intake.may_manage_blocklist"
 
 # --- Domain knobs ---------------------------------------------------------------------------
 # A subtree move that would rewrite more copied-path rows than this runs in the background.

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +37,18 @@ from dangjian.transfers.services import transfer_approve
 from dangjian.transfers.tests.factories import request
 
 MAX_EXAMPLES = 15
+
+# Each capability aims the valid cases of its own endpoints from `dangjian/<app>/tests/fuzz_aim.py`:
+#   PREFIX                       the API path prefix of its endpoints
+#   rows(people, tree) -> dict   the real rows its endpoints act on (made once per test, and
+#                                only for the operations under PREFIX: setup is most of the cost)
+#   aim(case, data, x, real)     point path parameters and bodies at them (``x`` is that dict)
+FUZZ_PLUGINS = [
+    importlib.import_module(f"dangjian.{p.parent.parent.name}.tests.fuzz_aim")
+    for p in sorted(
+        (Path(__file__).resolve().parent.parent / "dangjian").glob("*/tests/fuzz_aim.py")
+    )
+]
 
 # The schema as the server renders it (no database needed), loaded once at collection.
 SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -73,6 +87,7 @@ class Rows:
     approved: list[int] = dataclasses.field(default_factory=list)  # transfers awaiting acceptance
     branches: list[int] = dataclasses.field(default_factory=list)
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # meetings, reviews, findings
+    plugins: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # FUZZ_PLUGINS
 
 
 def _valid_member_payload() -> dict[str, Any]:
@@ -170,10 +185,6 @@ def aim_organizational_life(
         },
         ("POST", "/api/v1/findings/remedies/{remedy_id}/done"): lambda: {"done_on": today.isoformat(), "evidence": "已整改"},
         ("POST", "/api/v1/findings/{finding_id}/{action}"): lambda: {"verdict": ""},
-        ("POST", "/api/v1/dues/quote"): lambda: {"category": "salaried", "monthly_base": "4500.00"},
-        ("POST", "/api/v1/dues/members/{member_id}/profile"): lambda: {
-            "category": "salaried", "monthly_base": "4500.00", "effective_month": today.replace(day=1).isoformat(),
-        },
     }  # fmt: skip
     make = bodies.get((method, path))
     if make is not None and real("organizational_life_body"):
@@ -203,6 +214,9 @@ def aim_at_real_rows(
         aim_members_and_transfers(case, data, rows, real)
         if rows.extra:
             aim_organizational_life(case, data, rows, real)
+        for plugin in FUZZ_PLUGINS:
+            if plugin.__name__ in rows.plugins:
+                plugin.aim(case, data, rows.plugins[plugin.__name__], real)
     params = case.path_parameters or {}
     if "org_id" in params and real("org_id"):
         params["org_id"] = data.draw(st.sampled_from(list(orgs)), label="org_id")
@@ -267,7 +281,7 @@ def with_nul(value: Any) -> Any:
     return value
 
 
-def _real_rows(people: Any, tree: Any, orgs: dict[int, Organization]) -> Rows:
+def _real_rows(people: Any, tree: Any, orgs: dict[int, Organization], path: str) -> Rows:
     actor = people.county_admin
     branches = [tree.village_a1.pk, tree.village_a2.pk, tree.village_b1.pk]
     members = [make_member(actor, tree.village_a1, name=f"测试{i}").pk for i in range(3)]
@@ -284,6 +298,9 @@ def _real_rows(people: Any, tree: Any, orgs: dict[int, Organization]) -> Rows:
         approved=[approved.pk],
         branches=branches,
         extra=_organizational_life_rows(people, tree),
+        plugins={
+            p.__name__: p.rows(people, tree) for p in FUZZ_PLUGINS if path.startswith(p.PREFIX)
+        },
     )
 
 
@@ -345,7 +362,7 @@ def test_no_generated_request_causes_a_server_error(
     operation = SCHEMA[path][method]
     responses: list[int] = []
     orgs = {o.pk: o for o in Organization.objects.order_by("pk")}
-    rows = _real_rows(people, tree, orgs)
+    rows = _real_rows(people, tree, orgs, path)
     generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
 
     @settings(

@@ -38,6 +38,21 @@ class Action(models.TextChoices):
     MEETING_RECORD = "meeting.record", "登记会议与出席"
     MEETING_REVIEW = "meeting.review", "审核下级会议记录"
     FINDING_MANAGE = "finding.manage", "登记和整改问题"
+    POINTS_VIEW = "points.view", "查看积分与星级"
+    POINTS_AWARD = "points.award", "登记积分、审核党员申报"
+    POINTS_RULES = "points.rules", "维护积分规则与星级评定"
+    RECRUIT_VIEW = "recruit.view", "查看发展党员"
+    RECRUIT_RECORD = "recruit.record", "登记发展党员步骤"
+    RECRUIT_APPROVE = "recruit.approve", "上级党委审批（预审、审批、备案）"
+    GRID_VIEW = "grid.view", "查看网格与联户"
+    GRID_MANAGE = "grid.manage", "维护网格、住户与联户"
+    REQUEST_VIEW = "request.view", "查看群众诉求"
+    REQUEST_HANDLE = "request.handle", "领单、办理诉求"
+    REQUEST_DISPATCH = "request.dispatch", "派单、结单"
+    REQUEST_MANAGE = "request.manage", "维护诉求类别、督办升级"
+    DUES_VIEW = "dues.view", "查看党费"
+    DUES_COLLECT = "dues.collect", "收缴党费、登记减免申请"
+    DUES_APPROVE = "dues.approve", "审批党费减免和超期补交"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -63,6 +78,21 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.MEETING_RECORD,
             Action.MEETING_REVIEW,
             Action.FINDING_MANAGE,
+            Action.POINTS_VIEW,
+            Action.POINTS_AWARD,
+            Action.POINTS_RULES,
+            Action.RECRUIT_VIEW,
+            Action.RECRUIT_RECORD,
+            Action.RECRUIT_APPROVE,
+            Action.GRID_VIEW,
+            Action.GRID_MANAGE,
+            Action.REQUEST_VIEW,
+            Action.REQUEST_HANDLE,
+            Action.REQUEST_DISPATCH,
+            Action.REQUEST_MANAGE,
+            Action.DUES_VIEW,
+            Action.DUES_COLLECT,
+            Action.DUES_APPROVE,
         }
     ),
     # A branch secretary keeps the branch's roll, but does not see full ID numbers: revealing
@@ -81,13 +111,37 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.MEETING_VIEW,
             Action.MEETING_RECORD,
             Action.FINDING_MANAGE,
+            Action.POINTS_VIEW,
+            Action.POINTS_AWARD,
+            Action.RECRUIT_VIEW,
+            Action.RECRUIT_RECORD,
+            Action.GRID_VIEW,
+            Action.GRID_MANAGE,
+            Action.REQUEST_VIEW,
+            Action.REQUEST_HANDLE,
+            Action.REQUEST_DISPATCH,
+            Action.DUES_VIEW,
+            Action.DUES_COLLECT,
         }
     ),
     # A member sees their own organization and checks in to its meetings (self-service only).
     Role.MEMBER: frozenset({Action.ORG_VIEW}),
-    Role.GRID_WORKER: frozenset({Action.ORG_VIEW}),
+    # A grid worker claims and handles residents' requests in the grids of the granted subtree.
+    Role.GRID_WORKER: frozenset(
+        {Action.ORG_VIEW, Action.GRID_VIEW, Action.REQUEST_VIEW, Action.REQUEST_HANDLE}
+    ),
     Role.INSPECTOR: frozenset(
-        {Action.ORG_VIEW, Action.AUDIT_VIEW, Action.MEMBER_VIEW, Action.MEETING_VIEW}
+        {
+            Action.ORG_VIEW,
+            Action.AUDIT_VIEW,
+            Action.MEMBER_VIEW,
+            Action.MEETING_VIEW,
+            Action.POINTS_VIEW,
+            Action.RECRUIT_VIEW,
+            Action.GRID_VIEW,
+            Action.REQUEST_VIEW,
+            Action.DUES_VIEW,
+        }
     ),
 }
 

@@ -451,7 +451,34 @@ def meeting_approve(*, actor: Any, meeting: Meeting, comment: str = "") -> Meeti
         update_fields=["state", "review_comment", "reviewed_by", "reviewed_at", "updated_at"]
     )
     _audit(actor, "meeting.approve", meeting, {"comment": meeting.review_comment})
+    _award_attendance_points(actor, meeting)
     return meeting
+
+
+def _award_attendance_points(actor: Any, meeting: Meeting) -> None:
+    """Attendance is final once the upper organization approves the record: book 积分 then.
+
+    Present/late → ``meeting_present``, absent without excuse → ``meeting_absent_unexcused``
+    (请假 earns and costs nothing). Each attendance row is the source, so an award happens
+    once per member and meeting whatever is retried.
+    """
+    from dangjian.points.services import points_award_auto
+
+    codes: dict[str, str] = {
+        Attendance.Status.PRESENT: "meeting_present",
+        Attendance.Status.LATE: "meeting_present",
+        Attendance.Status.ABSENT: "meeting_absent_unexcused",
+    }
+    held_on = timezone.localtime(meeting.held_at).date()
+    for row in meeting.attendance.select_related("member__branch").exclude(
+        member__status=Member.Status.FORMER
+    ):
+        code = codes.get(row.status)
+        if code:
+            points_award_auto(
+                member=row.member, rule_code=code, source=row, on=held_on, actor=actor,
+                note=f"{meeting.topic[:60]}（{held_on:%m月%d日}）",
+            )  # fmt: skip
 
 
 @transaction.atomic

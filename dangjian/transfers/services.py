@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangjian.core.audit import audit_record
+from dangjian.dues.selectors import paid_through_text
 from dangjian.members import rollups
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.services import event_record, member_create, member_leave
@@ -173,7 +174,8 @@ def _open(
             raise ValidationError({"to_branch": "转入党支部不能与当前所在党支部相同"})
     reason = _text(reason, field="reason", label="转接原因", limit=REASON_MAX)
     note = _text(note, field="note", label="备注", limit=NOTE_MAX, required=False)
-    dues = rules.parse_month(dues_paid_through)
+    # Left blank, 党费交至年月 comes from the dues ledger (the month paid through).
+    dues = rules.parse_month(dues_paid_through or paid_through_text(member))
     if member.status == Member.Status.FORMER:
         raise ValidationError({"member": "该党员已在历史库中，不能办理组织关系转接"})
     if member.status == Member.Status.TRANSFERRING:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.forms import add_validation_error
+from dangjian.dues.selectors import paid_through_text
 from dangjian.members.access import access_member_by_id
 from dangjian.members.models import Member
 from dangjian.orgs.access import may, scope_roots
@@ -282,6 +283,12 @@ def _member_for(request: HttpRequest) -> Member | None:
     return access_member_by_id(request.user, member_id, action="transfer.request")
 
 
+def _dues_initial(member: Member | None) -> dict[str, str]:
+    """The letter's 党费交至年月 defaults to the month the dues ledger says is paid through."""
+    text = paid_through_text(member) if member is not None else ""
+    return {"dues_paid_through": text} if text else {}
+
+
 def _start_context(request: HttpRequest, member: Member | None, title: str) -> dict[str, Any]:
     open_transfer = selectors.transfer_open_for(member=member) if member else None
     blocked = ""
@@ -306,7 +313,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     """发起系统内转接: pick a member (if none given), the receiving branch, the dues month."""
     _require_any(request.user, "transfer.request")
     member = _member_for(request)
-    form = TransferRequestForm(request.POST or None)
+    form = TransferRequestForm(request.POST or None, initial=_dues_initial(member))
     to_branch: Organization | None = None
     if request.method == "POST" and member is not None and form.is_valid():
         data = form.cleaned_data
@@ -340,7 +347,7 @@ def transfer_out(request: HttpRequest) -> HttpResponse:
     """转出到系统外: the letter goes to a party organization outside this system."""
     _require_any(request.user, "transfer.request")
     member = _member_for(request)
-    form = TransferOutForm(request.POST or None)
+    form = TransferOutForm(request.POST or None, initial=_dues_initial(member))
     if request.method == "POST" and member is not None and form.is_valid():
         data = form.cleaned_data
         try:

@@ -24,12 +24,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser(django_db_setup, django_db_blocker) -> Iterator[object]:  # type: ignore[no-untyped-def]
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"找不到 Chromium（{CHROMIUM}）：请先运行 make browser 安装 Debian 的 chromium")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Once Playwright's event loop runs in this thread, asgiref hands Django another connection
+    # wrapper, one without the rows serialized at test-database creation: serialized rollback
+    # would then silently restore nothing after a flushing test (code tables, categories gone).
+    # Carry the serialized data over to the wrapper the tests will use.
+    with django_db_blocker.unblock():
+        serialized = {
+            alias: getattr(connections[alias], "_test_serialized_contents", None)
+            for alias in connections
+        }
     with sync_playwright() as pw:
+        for alias, data in serialized.items():
+            if data is not None and not hasattr(connections[alias], "_test_serialized_contents"):
+                connections[alias]._test_serialized_contents = data  # type: ignore[attr-defined]
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

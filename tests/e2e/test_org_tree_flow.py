@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 PASSWORD = "pw-Test-2026"
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from dangjian.transfers.models import Transfer
 from dangjian.transfers.tests.factories import make_member, request
 
 PASSWORD = "pw-Test-2026"
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _login(page: Any, username: str) -> None:

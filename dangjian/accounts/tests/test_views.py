@@ -87,3 +87,29 @@ def test_cannot_revoke_another_users_token(login, people):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_member_finds_their_own_pages_on_the_home_page_and_in_the_sidebar(
+    tree, people, login
+) -> None:  # type: ignore[no-untyped-def]
+    from dangjian.members.models import Member
+    from dangjian.members.tests.factories import make_member
+
+    record = make_member(people.county_admin, tree.village_a1, name="陈秀英")
+    Member.objects.filter(pk=record.pk).update(user=people.member)
+    html = login(people.member).get("/").content.decode()
+    for label, url in (
+        ("我的积分存折", "/points/mine/"),
+        ("我的党费", "/dues/mine/"),
+        ("我的派单", "/requests/mine/"),
+        ("我联系的住户", "/grid/mine/"),
+    ):
+        assert label in html
+        assert f'href="{url}"' in html
+    assert html.count("会议签到") == 1  # in the sidebar once, not again under 我的
+
+
+def test_a_user_without_a_member_record_has_no_own_pages(people, login) -> None:  # type: ignore[no-untyped-def]
+    html = login(people.township_a).get("/").content.decode()
+    assert 'data-testid="home-mine"' not in html
+    assert "我的积分存折" not in html

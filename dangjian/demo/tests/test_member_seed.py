@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -33,6 +33,9 @@ def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
         call_command("seed", "--scale", "county", "--seed", str(SEED), stdout=out)
+        # Check the seed's deferred foreign keys now, once: otherwise PostgreSQL re-checks them
+        # all at every test's teardown (inside a savepoint that is then rolled back).
+        connection.check_constraints()
         yield out.getvalue()
         transaction.set_rollback(True)
 

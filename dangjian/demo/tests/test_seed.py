@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant, User
@@ -33,6 +33,9 @@ def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
         call_command("seed", "--scale", "county", "--seed", str(SEED), stdout=out)
+        # Check the seed's deferred foreign keys now, once: otherwise PostgreSQL re-checks them
+        # all at every test's teardown (inside a savepoint that is then rolled back).
+        connection.check_constraints()
         yield out.getvalue()
         transaction.set_rollback(True)
 

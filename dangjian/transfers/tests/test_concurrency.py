@@ -17,7 +17,7 @@ from dangjian.transfers import services
 from dangjian.transfers.models import Transfer
 from dangjian.transfers.tests.factories import this_month
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _shared_cache_sqlite() -> bool:

@@ -11,13 +11,18 @@ from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.demo.accounts import seed_accounts
+from dangjian.demo.dues import seed_dues
 from dangjian.demo.generator import OrgStream
+from dangjian.demo.grid import seed_grid
 from dangjian.demo.history import seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
 from dangjian.demo.meetings import seed_meetings
 from dangjian.demo.members import seed_members
 from dangjian.demo.notices import seed_notices
+from dangjian.demo.points import seed_points
+from dangjian.demo.recruitment import seed_recruitment
 from dangjian.demo.scales import SCALES
+from dangjian.demo.service_requests import seed_service_requests
 from dangjian.demo.transfers import seed_transfers
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -82,6 +87,17 @@ class Command(BaseCommand):
         link_member_logins(users)
         transfers = seed_transfers(today=timezone.localdate()) if users else 0
         meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
+        # Later capabilities, each from its own module; a dependent one runs after what it reads
+        # (points read meetings' attendance, service requests read grids).
+        extra: dict[str, int] = {}
+        for label, seed_fn in (
+            ("党费记录", seed_dues),
+            ("条积分记录", seed_points),
+            ("名入党申请人", seed_recruitment),
+            ("个网格", seed_grid),
+            ("件群众诉求", seed_service_requests),
+        ):
+            extra[label] = seed_fn(rng_seed=seed, today=timezone.localdate(), scale=scale)
         # Fresh planner statistics: after a bulk load both databases otherwise pick poor plans.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -97,8 +113,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"完成：{total} 个党组织、{links} 条联建关系、{len(users)} 个账号、"
                 f"{notes} 条通知、{history} 条日常操作记录、{members} 名党员、"
-                f"{transfers} 件组织关系转接、{meetings} 次会议记录，"
-                f"用时 {elapsed:.1f} 秒。"
+                f"{transfers} 件组织关系转接、{meetings} 次会议记录、"
+                + "".join(f"{n} {label}、" for label, n in extra.items() if n)
+                + f"用时 {elapsed:.1f} 秒。"
             )
         )
         if users:
