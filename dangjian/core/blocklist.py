@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from dangjian.core.audit import audit_record
-from dangjian.core.crypto import lookup_hash, mask
+from dangjian.core.crypto import lookup_hash, mask_phone
 from dangjian.core.models import BlockEntry
 
 PHONE_DIGITS = 11
@@ -66,7 +66,7 @@ def block_add(
     if kind == BlockEntry.Kind.PHONE:
         if not (len(value) == PHONE_DIGITS and value.isdigit() and value.startswith("1")):
             raise ValidationError({"value": "手机号码应为 11 位、以 1 开头的中国大陆号码"})
-        stored, label = lookup_hash(value), mask(value, keep_start=3, keep_end=4)
+        stored, label = lookup_hash(value), mask_phone(value)
     elif kind == BlockEntry.Kind.IP:
         try:
             stored = label = str(ipaddress.ip_address(value))

@@ -59,6 +59,14 @@ def mask_name(name: str) -> str:
     return name[:keep] + "*" * (len(name) - keep)
 
 
+def mask_phone(number: str) -> str:
+    """The one phone mask: a mobile ``138****5678``; a fixed line (with area code)
+    ``031****67``; empty stays empty."""
+    if len(number) == 11 and number.isdigit() and number.startswith("1"):
+        return mask(number, keep_start=3, keep_end=4)
+    return mask(number, keep_start=3, keep_end=2)
+
+
 def mask(value: str, *, keep_start: int, keep_end: int) -> str:
     """``410102********123X``: keep the ends, star the middle."""
     if not value:

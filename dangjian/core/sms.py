@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from dangjian.core.crypto import lookup_hash, mask
+from dangjian.core.crypto import lookup_hash, mask_phone
 from dangjian.core.models import PhoneVerification
 
 log = logging.getLogger("dangjian.sms")
@@ -45,7 +45,7 @@ outbox: list[SentSms] = []
 
 def log_sender(*, phone: str, body: str) -> None:
     """The local sender: log the message (phone masked) and keep it in ``outbox``."""
-    log.info("SMS to %s: %s", mask(phone, keep_start=3, keep_end=4), body)
+    log.info("SMS to %s: %s", mask_phone(phone), body)
     outbox.append(SentSms(phone=phone, body=body, sent_at=timezone.now()))
     del outbox[:-OUTBOX_LIMIT]
 
@@ -163,8 +163,3 @@ def phone_verification_purge(*, older_than: dt.timedelta = dt.timedelta(days=1))
         expires_at__lt=timezone.now() - older_than
     ).delete()
     return deleted
-
-
-def masked_phone(phone: str) -> str:
-    """``138****5678``."""
-    return mask(phone, keep_start=3, keep_end=4)

@@ -50,7 +50,6 @@ from dangjian.grid.models import (
 )
 from dangjian.grid.rules import GRID_HOSTS, grid_rules_for, opinion_due_on
 from dangjian.members.models import Member
-from dangjian.members.rules import mask_mobile
 from dangjian.orgs.models import Organization
 
 S = Organization.Sector
@@ -434,7 +433,7 @@ def _households(
             "id": hid, "grid_id": gid, "org_id": host.org.pk, "org_path": host.org.path,
             "address": address, "head_name": head, "size": size, "note": "",
             "phone_enc": crypto.encrypt(phone), "phone_hash": crypto.lookup_hash(phone),
-            "phone_masked": mask_mobile(phone) if phone else "",
+            "phone_masked": crypto.mask_phone(phone) if phone else "",
             "head_id_enc": "", "head_id_hash": "", "head_id_masked": "", "is_active": True,
             "needs_care": any(code in writer.care for code in tags),
         })  # fmt: skip
@@ -551,7 +550,7 @@ def _worthies(
             "id": wid, "org_id": host.org.pk, "org_path": host.org.path, "name": name,
             "background": background, "specialty": rng.choice(SPECIALTIES),
             "phone_enc": crypto.encrypt(phone), "phone_hash": crypto.lookup_hash(phone),
-            "phone_masked": mask_mobile(phone), "member_id": member,
+            "phone_masked": crypto.mask_phone(phone), "member_id": member,
             "joined_on": today - dt.timedelta(days=rng.randint(120, 1800)),
             "is_active": active, "note": "",
         })  # fmt: skip

@@ -45,7 +45,7 @@ from dangjian.core import crypto
 from dangjian.core.bulk import insert_rows
 from dangjian.demo import member_names as mn
 from dangjian.members.models import Member
-from dangjian.members.rules import id_check_digit, mask_id, mask_mobile
+from dangjian.members.rules import id_check_digit, mask_id
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 from dangjian.recruitment import rules
 from dangjian.recruitment.models import Applicant, DevelopmentPlan, StepRecord
@@ -323,7 +323,7 @@ def _new_person(
         "name": mn.person_name(rng, sex, birth.year), "sex": sex, "ethnicity": "01",
         "birth_date": birth, "id_number_enc": crypto.encrypt(number), "id_number_hash": digest,
         "id_number_masked": mask_id(number), "mobile_enc": crypto.encrypt(mobile),
-        "mobile_masked": mask_mobile(mobile), "education": education, "job": job,
+        "mobile_masked": crypto.mask_phone(mobile), "education": education, "job": job,
         "unit": "" if rural else branch.name.replace("党支部", "").replace("中共", "")[:40],
         "address": "", "is_farmer": job == "1",
     }  # fmt: skip

@@ -40,7 +40,6 @@ from dangjian.core.bulk import insert_rows
 from dangjian.demo import member_names
 from dangjian.grid.models import Grid
 from dangjian.members.models import Member
-from dangjian.members.rules import mask_mobile
 from dangjian.service_requests import rules
 from dangjian.service_requests.models import (
     RequestAssignment,
@@ -527,7 +526,7 @@ def _write(
         "address": f"{grid.name}{rng.choice(ADDRESSES)}", "extra": {},
         "resident_name_enc": crypto.encrypt(name), "resident_name_masked": crypto.mask_name(name),
         "resident_phone_enc": crypto.encrypt(phone), "resident_phone_hash": crypto.lookup_hash(phone),
-        "resident_phone_masked": mask_mobile(phone), "channel": channel,
+        "resident_phone_masked": crypto.mask_phone(phone), "channel": channel,
         "consent_given": channel != "online",
         "consent_note": {"phone": "电话中同意代为登记", "visit": "走访时当面同意", "staff": "本人同意红色代办"}.get(channel, ""),
         "entered_by_id": worker[0] if worker and channel != "online" else None,

@@ -31,7 +31,7 @@ from dangjian.grid.models import (
 )
 from dangjian.grid.rules import check_grid_host, grid_rules_for, opinion_due_on
 from dangjian.members.models import Member
-from dangjian.members.rules import check_id_number, mask_id, mask_mobile, normalize_id
+from dangjian.members.rules import check_id_number, mask_id, normalize_id
 from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
 
@@ -220,12 +220,6 @@ def _clean_phone(value: str, field: str = "phone") -> str:
     return value
 
 
-def _mask_phone(number: str) -> str:
-    return (
-        mask_mobile(number) if len(number) == 11 else crypto.mask(number, keep_start=3, keep_end=2)
-    )
-
-
 def _clean_head_id(value: str) -> str:
     value = normalize_id(value or "")
     if value:
@@ -266,7 +260,7 @@ def _clean_tags(codes: Iterable[str]) -> list[HouseholdTag]:
 def _set_household_secrets(household: Household, *, phone: str, head_id: str) -> None:
     household.phone_enc = crypto.encrypt(phone)
     household.phone_hash = crypto.lookup_hash(phone)
-    household.phone_masked = _mask_phone(phone) if phone else ""
+    household.phone_masked = crypto.mask_phone(phone) if phone else ""
     household.head_id_enc = crypto.encrypt(head_id)
     household.head_id_hash = crypto.lookup_hash(head_id)
     household.head_id_masked = mask_id(head_id) if head_id else ""
@@ -340,7 +334,7 @@ def household_update(
         changes["phone"] = ["***", "***"]
         household.phone_enc = crypto.encrypt(new_phone)
         household.phone_hash = crypto.lookup_hash(new_phone)
-        household.phone_masked = _mask_phone(new_phone) if new_phone else ""
+        household.phone_masked = crypto.mask_phone(new_phone) if new_phone else ""
     if new_id is not None and crypto.lookup_hash(new_id) != household.head_id_hash:
         changes["head_id"] = ["***", "***"]
         household.head_id_enc = crypto.encrypt(new_id)
@@ -728,7 +722,7 @@ def worthy_create(
     worthy = LocalWorthy(org=org, org_path=org.path, member=member, **clean)
     worthy.phone_enc = crypto.encrypt(phone)
     worthy.phone_hash = crypto.lookup_hash(phone)
-    worthy.phone_masked = _mask_phone(phone) if phone else ""
+    worthy.phone_masked = crypto.mask_phone(phone) if phone else ""
     worthy.save()
     _audit(actor, "worthy.create", worthy, {**clean, "phone": bool(phone)})
     return worthy
@@ -756,7 +750,7 @@ def worthy_update(
         changes["phone"] = ["***", "***"]
         worthy.phone_enc = crypto.encrypt(new_phone)
         worthy.phone_hash = crypto.lookup_hash(new_phone)
-        worthy.phone_masked = _mask_phone(new_phone) if new_phone else ""
+        worthy.phone_masked = crypto.mask_phone(new_phone) if new_phone else ""
     if is_active is not None and is_active != worthy.is_active:
         changes["is_active"] = [worthy.is_active, is_active]
         worthy.is_active = is_active

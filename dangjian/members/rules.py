@@ -73,10 +73,6 @@ def mask_id(number: str) -> str:
     return number[:6] + "********" + number[-4:] if len(number) == 18 else "*" * len(number)
 
 
-def mask_mobile(number: str) -> str:
-    return number[:3] + "****" + number[-4:] if len(number) == 11 else "*" * len(number)
-
-
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 

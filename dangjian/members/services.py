@@ -27,7 +27,6 @@ from dangjian.members.rules import (
     check_mobile,
     code_labels,
     mask_id,
-    mask_mobile,
     normalize_id,
 )
 from dangjian.orgs.access import may
@@ -265,7 +264,7 @@ def _apply_secret_fields(member: Member, data: dict[str, Any]) -> None:
         number = data.pop("mobile")
         member.mobile_enc = crypto.encrypt(number)
         member.mobile_hash = crypto.lookup_hash(number)
-        member.mobile_masked = mask_mobile(number)
+        member.mobile_masked = crypto.mask_phone(number)
 
 
 def member_build(

@@ -23,7 +23,7 @@ from dangjian.core.uploads import sanitize_upload
 from dangjian.core.workdays import add_months
 from dangjian.members.access import members_visible_to
 from dangjian.members.models import Member
-from dangjian.members.rules import check_id_number, check_mobile, code_labels, mask_id, mask_mobile
+from dangjian.members.rules import check_id_number, check_mobile, code_labels, mask_id
 from dangjian.members.services import (
     member_confirm_full,
     member_create,
@@ -184,7 +184,7 @@ def applicant_create(
         id_number_hash=id_hash,
         id_number_masked=mask_id(cleaned["id_number"]),
         mobile_enc=crypto.encrypt(cleaned["mobile"]) if cleaned["mobile"] else "",
-        mobile_masked=mask_mobile(cleaned["mobile"]) if cleaned["mobile"] else "",
+        mobile_masked=crypto.mask_phone(cleaned["mobile"]) if cleaned["mobile"] else "",
         education=cleaned["education"],
         job=cleaned["job"],
         unit=cleaned["unit"],

@@ -26,7 +26,7 @@ from dangjian.core.services import notify
 from dangjian.core.uploads import sanitize_upload
 from dangjian.grid.models import Grid
 from dangjian.members.models import Member
-from dangjian.members.rules import check_mobile, mask_mobile
+from dangjian.members.rules import check_mobile
 from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
 from dangjian.service_requests import rules
@@ -330,7 +330,7 @@ def request_submit(
         resident_name_masked=crypto.mask_name(resident_name),
         resident_phone_enc=crypto.encrypt(resident_phone),
         resident_phone_hash=crypto.lookup_hash(resident_phone),
-        resident_phone_masked=mask_mobile(resident_phone),
+        resident_phone_masked=crypto.mask_phone(resident_phone),
         channel=channel,
         consent_given=staff_entry,
         consent_note=consent_note,

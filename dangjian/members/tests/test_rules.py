@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from dangjian.core import crypto
 from dangjian.members.rules import (
     AGE_BANDS,
     age_on,
@@ -14,7 +15,6 @@ from dangjian.members.rules import (
     check_mobile,
     id_check_digit,
     mask_id,
-    mask_mobile,
 )
 
 TODAY = dt.date(2026, 11, 21)
@@ -84,7 +84,7 @@ def test_sex_from_the_seventeenth_digit():
 
 def test_masks():
     assert mask_id("11010519491231002X") == "110105********002X"
-    assert mask_mobile("13812345678") == "138****5678"
+    assert crypto.mask_phone("13812345678") == "138****5678"
 
 
 @pytest.mark.parametrize(
