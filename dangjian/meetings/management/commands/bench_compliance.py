@@ -9,68 +9,24 @@ The table is printed and appended to ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import platform
-import statistics
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import django
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
+from dangjian.core.benchmarking import heading, ratio, record, timed
 from dangjian.meetings.compliance import attendance_query, compliance, tag_counts_query
 from dangjian.meetings.models import Attendance, MeetingTypeTag
 from dangjian.orgs.models import Organization
 
-RESULTS = Path(settings.BASE_DIR) / "benchmarks" / "RESULTS.md"
 RUNS = 5
-
-
-def _p50(fn: Callable[[], Any], runs: int = RUNS) -> tuple[float, Any]:
-    fn()  # warm
-    times = []
-    out = None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), out
 
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value}%"
-
-
-def _db_version() -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            return f"SQLite {cursor.fetchone()[0]}"
-        cursor.execute("show server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-
-
-def _machine() -> str:
-    cpu = platform.machine()
-    mem = 0
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = int(line.split()[1]) // 1024**2
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.release()}，{cpu} × {os.cpu_count()}，内存 {mem} GB"
 
 
 class Command(BaseCommand):
@@ -112,8 +68,10 @@ class Command(BaseCommand):
                     rows += len(cursor.fetchall())
             return rows
 
-        app_ms, result = _p50(app)
-        floor_ms, floor_rows = _p50(floor)
+        app_t = timed(app, runs=RUNS)
+        floor_t = timed(floor, runs=RUNS)
+        app_ms, result = app_t.p50, app_t.result
+        floor_ms, floor_rows = floor_t.p50, floor_t.result
         tags = MeetingTypeTag.objects.filter(
             org_path__gte=root.path,
             org_path__lt=root.path + "~",
@@ -123,29 +81,19 @@ class Command(BaseCommand):
         attendance = Attendance.objects.filter(
             org_path__gte=root.path, org_path__lt=root.path + "~"
         ).count()
-        ratio = app_ms / floor_ms if floor_ms else float("inf")
-        db = _db_version()
-        load = os.getloadavg()[0]
         lines = [
-            "",
-            f"### 组织生活执行情况（全县一年）· {db} · {timezone.localtime():%Y-%m-%d %H:%M}",
-            "",
-            f"- 机器：{_machine()}",
-            f"- 版本：Python {platform.python_version()}，Django {django.get_version()}，{db}",
+            *heading("组织生活执行情况（全县一年）"),
             f"- 数据：{root.name}，{year} 年；{result.total.branches} 个党支部，"
             f"{tags} 条会议类型标记，{attendance} 条出席记录",
             f"- 应用 = `compliance()`（以组织部管理员身份，{RUNS} 次取中位数，预热 1 次）；"
             "下限 = 同样的两条分组 COUNT（会议类型标记、出席）用游标直接执行",
-            f"- 开始时系统负载（1 分钟平均）：{load:.1f}",
             "",
             "| 范围 | 应用 p50 ms | 下限 p50 ms（分组行数） | 倍数 | 执行率 | 参会率 |",
             "|---|---:|---:|---:|---:|---:|",
-            f"| 全县 {year} 年 | {app_ms:.1f} | {floor_ms:.1f}（{floor_rows}） | {ratio:.1f}× | "
+            f"| 全县 {year} 年 | {app_ms:.1f} | {floor_ms:.1f}（{floor_rows}） | {ratio(app_ms, floor_ms)} | "
             f"{_pct(result.total.execution_rate)} | {_pct(result.total.attendance_rate)} |",
             "",
         ]
-        text = "\n".join(lines)
-        self.stdout.write(text)
+        self.stdout.write("\n".join(lines))
         if not opts["no_write"]:
-            with RESULTS.open("a", encoding="utf-8") as fh:
-                fh.write(text)
+            self.stdout.write(f"已追加到 {record(lines)}")

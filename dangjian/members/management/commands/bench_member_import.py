@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import django
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,13 +34,12 @@ from openpyxl.cell import WriteOnlyCell
 from python_calamine import CalamineWorkbook
 
 from dangjian.accounts.models import RoleGrant, User
+from dangjian.core import benchmarking
 from dangjian.core.paths import SEGMENT_WIDTH, segment
 from dangjian.members import excel
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels, id_check_digit
 from dangjian.orgs.models import BRANCH_TYPES, Organization
-
-RESULTS = Path(settings.BASE_DIR) / "benchmarks" / "RESULTS.md"
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
@@ -187,11 +185,11 @@ class Command(BaseCommand):
     # --- report -------------------------------------------------------------------------------
 
     def _report(self, run: Run, branches: str, *, load: float, record: bool) -> None:
-        backend = _backend()
+        backend = benchmarking.db_version()
         lines = [
             f"### T7 党员 Excel 导入 · {backend} · {timezone.localtime():%Y-%m-%d %H:%M}",
             "",
-            f"- 机器：{_machine()}",
+            f"- 机器：{benchmarking.machine()}",
             f"- 版本：Python {platform.python_version()}，Django {django.get_version()}，{backend}",
             f"- 数据：{run.rows} 行 × 20 列，{branches}；整个过程在一个事务中执行后回滚",
             "- 下限 = calamine 解析 + 原始 executemany 插入同样行数到临时表（同一事务）",
@@ -213,12 +211,7 @@ class Command(BaseCommand):
         ]
         self.stdout.write("\n".join(lines))
         if record:
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            if not RESULTS.exists():
-                RESULTS.write_text("# 性能测试结果\n\n各基准命令把结果追加到这里。\n\n")
-            with RESULTS.open("a", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
-            self.stdout.write(f"已追加到 {RESULTS}")
+            self.stdout.write(f"已追加到 {benchmarking.record(['', *lines])}")
 
 
 def _laps(laps: dict[str, float]) -> str:
@@ -370,29 +363,3 @@ def _generate(rows: int, branches: list[Organization], rng: random.Random) -> by
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def _backend() -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            return f"SQLite {cursor.fetchone()[0]}"
-        cursor.execute("show server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(
-            int(line.split()[1]) // 1024**2
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-    except (OSError, StopIteration):
-        mem = 0
-    return f"{platform.system()} {platform.release()}，{cpu} × {os.cpu_count()}，内存 {mem} GB"
