@@ -84,7 +84,8 @@ class StepForm(StyledFormMixin, forms.Form):
     days = forms.IntegerField(label="培训天数", min_value=0, max_value=365, required=False)
     hours = forms.IntegerField(label="培训学时", min_value=0, max_value=2000, required=False)
     notice_start = forms.DateField(label="公示开始日期", widget=DATE_WIDGET, required=False)
-    leaving_soon = forms.BooleanField(label="未来3个月内将离开工作、学习单位", required=False)
+    # The label carries the rule's number of months; the view sets it from the rule set.
+    leaving_soon = forms.BooleanField(label="将离开工作、学习单位", required=False)
     form_number = forms.CharField(label="入党志愿书编号", max_length=30, required=False)
     entitled = forms.IntegerField(
         label="应到会有表决权的正式党员", min_value=0, max_value=10000, required=False

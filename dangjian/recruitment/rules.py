@@ -50,12 +50,10 @@ class LimitRule:
 
     @property
     def cite(self) -> str:
-        """The article in brackets as messages show it: （第十三条） or （地方做法）."""
-        return (
-            f"（{self.article}）"
-            if self.tag != Limit.Tag.LOCAL
-            else f"（{self.article}，地方做法）"
-        )
+        """The article in brackets as messages show it: （第十三条） or （…，地方做法）."""
+        if self.tag != Limit.Tag.LOCAL or "地方做法" in self.article:
+            return f"（{self.article}）"
+        return f"（{self.article}，地方做法）"
 
 
 @dataclass(frozen=True)
@@ -181,9 +179,65 @@ def span(months: int) -> str:
     return "一个月" if months == 1 else f"{months}个月"
 
 
+_CN_DIGITS = "零一二三四五六七八九十"
+
+
+def cn_count(n: int) -> str:
+    """Small counts the way the texts write them (三年, 一次); larger ones in digits."""
+    return _CN_DIGITS[n] if 0 <= n <= 10 else str(n)
+
+
+def form_hints(book: Book) -> dict[str, str]:
+    """The rule numbers the pages print next to a field, read from the rule set (never typed
+    into a template), so a county that edits a number sees it everywhere."""
+    m_low, m_high = book.n("mentors_min"), book.n("mentors_max")
+    mentors = f"{m_low}名" if m_low == m_high else f"{m_low}至{m_high}名"
+    return {
+        "min_age": f"递交入党申请书时须年满{book.n('min_age')}周岁{book.limit('min_age').cite}",
+        "mentors": f"培养联系人（{mentors}正式党员）",
+        "sponsors": f"入党介绍人（{book.n('sponsors')}名正式党员）",
+        "notice": (
+            f"公示期{book.n('notice_working_days')}个工作日，遇节假日顺延；"
+            f"须在支部委员会审查后{book.n('notice_start_within_days')}天内开始"
+        ),
+        "leaving": f"未来{book.n('departure_months')}个月内将离开工作、学习单位",
+        "approval_delay": (
+            f"超过{book.n('approval_months')}个月审批的，须填写原因"
+            f"（最长不超过{book.n('approval_max_months')}个月）"
+        ),
+        "extension": (
+            f"延长预备期的填写：{book.n('extension_min_months')}至"
+            f"{book.n('extension_max_months')}个月，只能延长"
+            f"{cn_count(book.n('extensions_allowed'))}次"
+        ),
+        "talk": f"递交申请后{span(book.n('talk_within_months'))}内未谈话",
+        "gap_years": f"{cn_count(book.n('rural_gap_years'))}年",
+    }
+
+
 def notice_end(book: Book, start: dt.date) -> dt.date:
     """The last day of a 公示 that starts on ``start`` (its N-th working day, ``start`` counted)."""
     return add_working_days(start - dt.timedelta(days=1), book.n("notice_working_days"))
+
+
+def notice_start_latest(book: Book, review_on: dt.date) -> dt.date:
+    """The last day the 公示 may start after the 支部委员会审查 of ``review_on`` (that day counted
+    as day 0: a review on 1 March with a 60-day limit allows a start up to 30 April)."""
+    return review_on + dt.timedelta(days=book.n("notice_start_within_days"))
+
+
+def check_notice_start(book: Book, review_on: dt.date, start: dt.date) -> None:
+    """The 公示 starts on or after the 支部委员会审查 and within the rule set's limit of days."""
+    if start < review_on:
+        raise ValidationError("公示开始日期不能早于支部委员会审查日期", code="notice_before")
+    latest = notice_start_latest(book, review_on)
+    if start > latest:
+        lim = book.limit("notice_start_within_days")
+        raise ValidationError(
+            f"公示应在支部委员会审查后{lim.value}{lim.unit}内开始{lim.cite}，"
+            f"最迟可于 {date_label(latest)}",
+            code="notice_late",
+        )
 
 
 def probation_end(book: Book, admitted_on: dt.date) -> dt.date:

@@ -381,14 +381,10 @@ def _step_data(
         out.update(days=days, hours=hours)
     elif number == rules.BRANCH_REVIEW:
         start = _date(data.get("notice_start"), "公示开始日期", "notice_start")
-        if start < done_on:
-            raise _invalid(
-                "公示开始日期不能早于支部委员会审查日期", "notice_before", "notice_start"
-            )
-        if start > done_on + dt.timedelta(days=60):
-            raise _invalid(
-                "公示应在支部委员会审查后及时开始（60天内）", "notice_late", "notice_start"
-            )
+        try:
+            rules.check_notice_start(book, done_on, start)
+        except ValidationError as exc:
+            raise _invalid(exc.messages[0], exc.code or "notice", "notice_start") from None
         out["notice_start"] = start.isoformat()
         out["notice_end"] = rules.notice_end(book, start).isoformat()
     elif number == rules.PRE_REVIEW:

@@ -68,6 +68,11 @@ def _working_org(request: HttpRequest) -> Organization | None:
     return org if may(request.user, "recruit.view", org) else None
 
 
+def _hints_today() -> dict[str, str]:
+    """Rule numbers for page labels, from the rule set in force today."""
+    return rules.form_hints(rules.load_book(rules.rule_set_for(timezone.localdate())))
+
+
 def _year(request: HttpRequest) -> int:
     raw = request.GET.get("year", "")
     today = timezone.localdate()
@@ -101,6 +106,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "progress": selectors.plan_progress(org=org, year=year),
             "year": year,
             "today": today,
+            "hints": _hints_today(),
+            "upcoming_days": selectors.UPCOMING_DAYS,
             "can_record": may(request.user, "recruit.record", org),
             "crumbs": crumbs,
         }
@@ -116,6 +123,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "stages": Stage.choices,
         "year": year,
         "today": today,
+        "hints": _hints_today(),
+        "upcoming_days": selectors.UPCOMING_DAYS,
         "can_plan": may(request.user, "recruit.record", org),
         "can_templates": may(request.user, "recruit.approve", org),
         "parent_visible": org.parent is not None and may(request.user, "recruit.view", org.parent),
@@ -164,7 +173,12 @@ def applicant_new(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "recruitment/applicant_form.html",
-        {"nav_active": "recruitment", "form": form, "crumbs": _crumbs(("登记入党申请人", ""))},
+        {
+            "nav_active": "recruitment",
+            "form": form,
+            "hints": _hints_today(),
+            "crumbs": _crumbs(("登记入党申请人", "")),
+        },
     )
 
 
@@ -191,7 +205,11 @@ def _step_form(
         ).count()
     if number == rules.APPROVAL:
         initial["outcome"] = "approved"
-    return StepForm(data, people=people, groups=groups, outcomes=outcomes, initial=initial)
+    form = StepForm(data, people=people, groups=groups, outcomes=outcomes, initial=initial)
+    form.fields["leaving_soon"].label = rules.form_hints(rules.load_book(applicant.rule_set_id))[
+        "leaving"
+    ]
+    return form
 
 
 def _detail(
@@ -226,6 +244,7 @@ def _detail(
         "step": step,
         "bound": bound,
         "form": form,
+        "hints": rules.form_hints(line.book),
         "can_step": can_step,
         "can_record": may(request.user, "recruit.record", applicant.org),
         "upper": upper_org(applicant.org),

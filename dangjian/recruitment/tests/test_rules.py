@@ -237,3 +237,60 @@ def test_vote_needs_more_than_half_present_and_more_than_half_of_the_entitled(
 def test_the_stage_is_where_the_applicant_stands(book, done, stage) -> None:
     f = facts(done={n: D(2024, 1, 1) for n in done})
     assert rules.stage_of(book, f) == stage
+
+
+@pytest.mark.parametrize(
+    ("start", "ok"),
+    [
+        (D(2025, 2, 28), False),  # the day before the review
+        (D(2025, 3, 1), True),  # the review's own day
+        (D(2025, 4, 29), True),  # day 59
+        (D(2025, 4, 30), True),  # day 60: the last day allowed
+        (D(2025, 5, 1), False),  # day 61
+    ],
+)
+def test_the_notice_starts_within_the_local_limit_after_the_branch_review(book, start, ok) -> None:
+    review = D(2025, 3, 1)
+    if ok:
+        rules.check_notice_start(book, review, start)
+        return
+    with pytest.raises(ValidationError) as exc:
+        rules.check_notice_start(book, review, start)
+    if start > review:
+        assert exc.value.code == "notice_late"
+        assert exc.value.messages == [
+            "公示应在支部委员会审查后60天内开始（第十九条未规定天数，地方做法），"
+            "最迟可于 2025年4月30日"
+        ]
+    else:
+        assert exc.value.code == "notice_before"
+
+
+def test_the_notice_start_limit_is_data_a_county_can_edit(book) -> None:
+    from dangjian.recruitment.models import Limit
+
+    row = Limit.objects.get(rule_set_id=book.rule_set_id, key="notice_start_within_days")
+    assert (row.value, row.tag) == (60, "local")
+    row.value = 30
+    row.save()
+    rules.clear_cache()
+    edited = rules.load_book(book.rule_set_id)
+    rules.check_notice_start(edited, D(2025, 3, 1), D(2025, 3, 31))
+    with pytest.raises(ValidationError, match="审查后30天内开始"):
+        rules.check_notice_start(edited, D(2025, 3, 1), D(2025, 4, 1))
+    assert "须在支部委员会审查后30天内开始" in rules.form_hints(edited)["notice"]
+
+
+def test_page_hints_read_the_rule_numbers(book) -> None:
+    hints = rules.form_hints(book)
+    assert hints["mentors"] == "培养联系人（1至2名正式党员）"
+    assert hints["sponsors"] == "入党介绍人（2名正式党员）"
+    assert hints["leaving"] == "未来3个月内将离开工作、学习单位"
+    assert hints["extension"] == "延长预备期的填写：6至12个月，只能延长一次"
+    assert hints["gap_years"] == "三年"
+    assert hints["talk"] == "递交申请后一个月内未谈话"
+
+
+def test_a_local_rule_whose_article_says_so_is_not_labelled_twice(book) -> None:
+    assert book.limit("notice_working_days").cite == "（地方做法）"
+    assert book.limit("activist_after_apply_months").cite == "（第八条，地方做法）"
