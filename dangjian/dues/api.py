@@ -24,6 +24,8 @@ from dangjian.dues.schemas import (
     BackPayOut,
     DecideIn,
     DiscussIn,
+    GenerateIn,
+    GenerateOut,
     LedgerLineOut,
     LedgerOut,
     MemberDuesOut,
@@ -253,7 +255,6 @@ def dues_ledger(request: HttpRequest, org_id: int, month: str = "") -> LedgerOut
     org = access_dues_org_by_id(request.user, org_id)
     m = _month_param(month)
     today = timezone.localdate()
-    services.branch_month_open(branch=org, month=m)
     led = selectors.branch_ledger(branch=org, month=m, today=today)
     return LedgerOut(
         org_id=org.pk,
@@ -270,11 +271,21 @@ def dues_ledger(request: HttpRequest, org_id: int, month: str = "") -> LedgerOut
                 outstanding=f"{r.outstanding:.2f}",
                 paid_through=f"{r.paid_through:%Y-%m}" if r.paid_through else "",
                 owed=f"{r.arrear.owed:.2f}" if r.arrear else "0.00",
+                projected=r.projected,
             )
             for r in led.rows
         ],
         one_offs=[PaymentOut.of(p) for p in led.one_offs],
     )
+
+
+@router.post("/orgs/{org_id}/ledger/generate", response=GenerateOut)
+def dues_ledger_generate(request: HttpRequest, org_id: int, payload: GenerateIn) -> GenerateOut:
+    """生成党支部某月党费台账（为有党费基数的在册党员开立该月应交记录；重复调用不会重复生成）。"""
+    org = access_dues_org_by_id(request.user, org_id)
+    m = _month_param(payload.month)
+    created = services.dues_ledger_generate(actor=request.user, branch=org, month=m)
+    return GenerateOut(org_id=org.pk, month=m, created=created)
 
 
 @router.get("/orgs/{org_id}/summary", response=SummaryOut)

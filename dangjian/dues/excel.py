@@ -114,7 +114,7 @@ def branch_ledger_workbook(led: BranchLedger) -> bytes:
             (row.reduction.get_kind_display() if row and row.reduction else ""),
             row.expected if row else None,
             row.paid if row else None,
-            line.status,
+            line.status + ("（测算，台账未生成）" if line.projected else ""),
             row.last_paid_on if row and row.last_paid_on else None,
             "、".join(sorted({p.get_method_display() for p in line.payments})),
             "、".join(p.reference for p in line.payments if p.reference),

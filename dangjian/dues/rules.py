@@ -62,18 +62,28 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
-def rule_set_in_force(category: str, *, on: dt.date, org_path: str = "") -> DuesRuleSet:
-    """The rule set for ``category`` on ``on``: the nearest province override above the
-    organization that has bands for the category, else the national set."""
-    candidates = (
-        DuesRuleSet.objects.filter(effective_from__lte=on, bands__category=category)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-        .select_related("scope")
-        .distinct()
+def rule_sets_on(on: dt.date, *, category: str | None = None) -> list[DuesRuleSet]:
+    """The rule sets in force on ``on`` (with a category's bands, when given), scopes loaded."""
+    qs = DuesRuleSet.objects.filter(effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
     )
+    if category is not None:
+        qs = qs.filter(bands__category=category).distinct()
+    return list(qs.select_related("scope"))
+
+
+def choose_rule_set(
+    candidates: Sequence[DuesRuleSet], category: str, *, on: dt.date, org_path: str = ""
+) -> DuesRuleSet:
+    """Among rule sets in force, the one for ``category``: the nearest province override above
+    the organization that has bands for the category, else the national set. ``candidates``
+    must hold only sets with bands for the category (or have ``bands`` prefetched)."""
     best: DuesRuleSet | None = None
     best_depth = -1
     for rule_set in candidates:
+        cache = getattr(rule_set, "_prefetched_objects_cache", {})
+        if "bands" in cache and not any(b.category == category for b in cache["bands"]):
+            continue
         if rule_set.scope is None:
             depth = 0
         elif org_path and is_within(org_path, rule_set.scope.path):
@@ -88,6 +98,12 @@ def rule_set_in_force(category: str, *, on: dt.date, org_path: str = "") -> Dues
     if best is None:
         raise ValidationError(f"{on:%Y-%m-%d} 没有适用的党费规则", code="no_rule")
     return best
+
+
+def rule_set_in_force(category: str, *, on: dt.date, org_path: str = "") -> DuesRuleSet:
+    """The rule set for ``category`` on ``on``: the nearest province override above the
+    organization that has bands for the category, else the national set."""
+    return choose_rule_set(rule_sets_on(on, category=category), category, on=on, org_path=org_path)
 
 
 def _check_category(category: str) -> None:

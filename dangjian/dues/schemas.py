@@ -235,6 +235,9 @@ class LedgerLineOut(Schema):
     outstanding: str
     paid_through: str
     owed: str
+    # True: the month is not opened for this member yet; expected is what it will owe
+    # (from the dues profile), paid is 0.00.
+    projected: bool = False
 
 
 class TotalsOut(Schema):
@@ -280,6 +283,16 @@ class AlertOut(Schema):
     since: dt.date
     absences: int
     meetings: int
+
+
+class GenerateIn(Schema):
+    month: str = Field("", description="如 2026-11；默认本月")
+
+
+class GenerateOut(Schema):
+    org_id: int
+    month: dt.date
+    created: int
 
 
 class ModeIn(Schema):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,16 +24,20 @@ from dangjian.dues.models import (
     DuesPayment,
     DuesProfile,
     DuesReduction,
+    DuesRuleSet,
 )
 from dangjian.dues.rules import (
     Quote,
     add_months,
+    choose_rule_set,
+    due_month_for,
     last_closed_month,
     months_between,
     policy_in_force,
     quarter_end,
     quarter_start,
     quote,
+    reduced_amount,
 )
 from dangjian.meetings.models import Attendance
 from dangjian.members.models import Member
@@ -85,6 +90,147 @@ def expected_amount(member: Member, month: dt.date) -> Decimal | None:
     """The amount owed for ``month``; a pay change counts from its effective month on."""
     q = expected_quote(member, month)
     return q.monthly_amount if q else None
+
+
+# --- what a month owes: the rows the daily job opens, and the ledger's projection -------------
+
+
+class Pricer:
+    """Quotes for many members and months with every rule set and its bands loaded once (two
+    queries, whatever the number of members, months and categories)."""
+
+    def __init__(self) -> None:
+        self._sets: list[DuesRuleSet] | None = None
+        self._chosen: dict[tuple[str, dt.date, str], DuesRuleSet] = {}
+
+    def rule_set(self, category: str, month: dt.date, org_path: str) -> DuesRuleSet:
+        if self._sets is None:
+            self._sets = list(DuesRuleSet.objects.select_related("scope").prefetch_related("bands"))
+        key = (category, month, org_path)
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            in_force = [
+                s
+                for s in self._sets
+                if s.effective_from <= month and (s.effective_to is None or s.effective_to >= month)
+            ]
+            chosen = choose_rule_set(in_force, category, on=month, org_path=org_path)
+            self._chosen[key] = chosen
+        return chosen
+
+    def amount(self, profile: DuesProfile, month: dt.date, org_path: str) -> Decimal:
+        rule_set = self.rule_set(profile.category, month, org_path)
+        return quote(
+            profile.category, profile.monthly_base, on=month, rule_set=rule_set, org_path=org_path
+        ).monthly_amount
+
+
+def profile_for(profiles: list[DuesProfile], month: dt.date) -> DuesProfile | None:
+    """From one member's profiles sorted by (effective_month, id), the one in force in month."""
+    chosen = None
+    for p in profiles:
+        if p.effective_month <= month:
+            chosen = p
+        else:
+            break
+    return chosen
+
+
+def reduction_for(reductions: list[DuesReduction], month: dt.date) -> DuesReduction | None:
+    """The approved reduction in force in ``month``, if any."""
+    for r in reductions:
+        if r.first_month <= month <= r.last_month:
+            return r
+    return None
+
+
+def quarterly_branch_ids(branch_ids: Iterable[int]) -> set[int]:
+    """Of these branches, the ones collecting quarterly."""
+    return set(
+        DuesBranchSetting.objects.filter(
+            branch_id__in=list(branch_ids), mode=DuesBranchSetting.Mode.QUARTERLY
+        ).values_list("branch_id", flat=True)
+    )
+
+
+def dues_history(
+    member_ids: list[int],
+) -> tuple[dict[int, list[DuesProfile]], dict[int, list[DuesReduction]]]:
+    """Profiles (oldest first) and approved reductions of these members. Two queries."""
+    profiles: dict[int, list[DuesProfile]] = {}
+    for p in DuesProfile.objects.filter(member_id__in=member_ids).order_by(
+        "member_id", "effective_month", "id"
+    ):
+        profiles.setdefault(p.member_id, []).append(p)
+    reductions: dict[int, list[DuesReduction]] = {}
+    for r in DuesReduction.objects.filter(
+        member_id__in=member_ids, state=DuesReduction.State.APPROVED
+    ):
+        reductions.setdefault(r.member_id, []).append(r)
+    return profiles, reductions
+
+
+def fill_owed(
+    row: DuesMonth,
+    profile: DuesProfile,
+    reduction: DuesReduction | None,
+    pricer: Pricer,
+    org_path: str,
+) -> None:
+    """Set what ``row`` owes: the category and base in force, the standard amount under the
+    rules, and the amount after an approved reduction."""
+    row.category = profile.category
+    row.monthly_base = profile.monthly_base
+    row.standard = pricer.amount(profile, row.month, org_path)
+    row.reduction = reduction
+    row.expected = reduced_amount(row.standard, reduction.monthly_amount if reduction else None)
+
+
+def expected_rows(
+    *,
+    members: list[Member],
+    months: list[dt.date],
+    quarterly: set[int] | None = None,
+    skip: set[tuple[int, dt.date]] | frozenset[tuple[int, dt.date]] = frozenset(),
+) -> list[DuesMonth]:
+    """The monthly rows these members owe for these months, unsaved: what ``months_open``
+    writes and what a ledger shows for a member whose month is not opened yet — the same
+    numbers from the same code. Members without a profile in force in a month get no row;
+    ``skip`` holds (member, month) pairs that exist already. Five queries at most."""
+    if not members or not months:
+        return []
+    profiles, reductions = dues_history([m.pk for m in members])
+    if quarterly is None:
+        quarterly = quarterly_branch_ids({m.branch_id for m in members})
+    pricer = Pricer()
+    rows: list[DuesMonth] = []
+    for member in members:
+        history = profiles.get(member.pk)
+        if not history:
+            continue
+        for month in months:
+            if (member.pk, month) in skip:
+                continue
+            profile = profile_for(history, month)
+            if profile is None:
+                continue
+            row = DuesMonth(
+                member_id=member.pk,
+                branch_id=member.branch_id,
+                org_path=member.org_path,
+                month=month,
+                due_month=due_month_for(month, quarterly=member.branch_id in quarterly),
+                paid=ZERO,
+            )
+            fill_owed(
+                row,
+                profile,
+                reduction_for(reductions.get(member.pk, []), month),
+                pricer,
+                member.org_path,
+            )
+            rows.append(row)
+    return rows
 
 
 # --- paid-through month -----------------------------------------------------------------------
@@ -358,6 +504,12 @@ class LedgerRow:
     pay_amount: Decimal | None = None
 
     @property
+    def projected(self) -> bool:
+        """The month is not opened for this member yet: ``row`` is what it will owe (computed
+        from the dues profile, unsaved) — the daily job, 生成本月台账 or a payment opens it."""
+        return self.row is not None and self.row.pk is None
+
+    @property
     def outstanding(self) -> Decimal:
         if self.row is None:
             return ZERO
@@ -394,6 +546,7 @@ class Totals:
     to_central: Decimal = ZERO
     owed: Decimal = ZERO
     lapse: int = 0
+    projected: int = 0  # rows shown but not opened yet (the ledger's projection)
 
     @property
     def rate(self) -> int | None:
@@ -446,21 +599,39 @@ def _propose(rows: list[LedgerRow], month: dt.date, today: dt.date, quarterly: b
             r.pay_amount = r.arrear.owed + r.outstanding
 
 
+def _with_projection(
+    members: list[Member], rows: dict[int, DuesMonth], month: dt.date, quarterly: bool
+) -> None:
+    """Add to ``rows`` the unsaved rows current members without an opened month would owe
+    (the same computation ``months_open`` writes). Reads only; nothing when all are open."""
+    missing = [m for m in members if m.pk not in rows and m.status == Member.Status.CURRENT]
+    if not missing:
+        return
+    quarterly_ids = {m.branch_id for m in missing} if quarterly else set()
+    for row in expected_rows(members=missing, months=[month], quarterly=quarterly_ids):
+        rows[row.member_id] = row
+
+
 def ledger_row(*, member: Member, month: dt.date, today: dt.date) -> LedgerRow:
     """One member's line of the branch ledger (after recording a payment)."""
     month = first_of_month(month)
     row = DuesMonth.objects.filter(member=member, month=month).select_related("reduction").first()
-    line = _ledger_rows([member], {member.pk: row} if row else {}, month, today)[0]
     quarterly = DuesBranchSetting.objects.filter(
         branch_id=member.branch_id, mode=DuesBranchSetting.Mode.QUARTERLY
     ).exists()
+    rows = {member.pk: row} if row else {}
+    _with_projection([member], rows, month, quarterly)
+    line = _ledger_rows([member], rows, month, today)[0]
     _propose([line], month, today, quarterly)
     return line
 
 
 def branch_ledger(*, branch: Organization, month: dt.date, today: dt.date) -> BranchLedger:
     """The branch's 党费收缴台账 for ``month``: every current member (and anyone who moved away
-    but has the month here) with owed, paid, status, payments, paid-through and arrears."""
+    but has the month here) with owed, paid, status, payments, paid-through and arrears.
+
+    A read: members whose month is not opened yet are shown with what they will owe, computed
+    from their dues profiles (``LedgerRow.projected``); nothing is written."""
     month = first_of_month(month)
     rows = {
         r.member_id: r
@@ -471,6 +642,10 @@ def branch_ledger(*, branch: Organization, month: dt.date, today: dt.date) -> Br
         .only("id", "name", "branch_id", "org_path", "status", "category", "user_id")
         .order_by("name_initials", "id")
     )
+    quarterly = DuesBranchSetting.objects.filter(
+        branch=branch, mode=DuesBranchSetting.Mode.QUARTERLY
+    ).exists()
+    _with_projection(members, rows, month, quarterly)
     ledger_rows = _ledger_rows(members, rows, month, today)
     end = add_months(month, 1)
     one_offs = list(
@@ -485,6 +660,7 @@ def branch_ledger(*, branch: Organization, month: dt.date, today: dt.date) -> Br
         if r.row is None:
             continue
         totals.rows += 1
+        totals.projected += r.projected
         totals.expected += r.row.expected
         totals.paid += r.row.paid
         totals.settled += r.row.paid >= r.row.expected
@@ -495,9 +671,6 @@ def branch_ledger(*, branch: Organization, month: dt.date, today: dt.date) -> Br
     for p in one_offs:
         totals.one_off += p.amount
         totals.to_central += p.amount if p.to_central else ZERO
-    quarterly = DuesBranchSetting.objects.filter(
-        branch=branch, mode=DuesBranchSetting.Mode.QUARTERLY
-    ).exists()
     _propose(ledger_rows, month, today, quarterly)
     return BranchLedger(branch, month, quarterly, ledger_rows, totals, one_offs)
 

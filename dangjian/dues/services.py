@@ -9,7 +9,6 @@ nothing is deducted from pay (no 扣缴): every payment is recorded against the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,7 +26,6 @@ from dangjian.dues.models import (
     DuesPayment,
     DuesProfile,
     DuesReduction,
-    DuesRuleSet,
 )
 from dangjian.dues.rules import (
     DEFAULT_BASE_KINDS,
@@ -39,8 +37,15 @@ from dangjian.dues.rules import (
     policy_in_force,
     quarter_end,
     quote,
-    reduced_amount,
-    rule_set_in_force,
+)
+from dangjian.dues.selectors import (
+    Pricer,
+    dues_history,
+    expected_rows,
+    fill_owed,
+    profile_for,
+    quarterly_branch_ids,
+    reduction_for,
 )
 from dangjian.members.models import Member
 from dangjian.orgs.access import may
@@ -76,85 +81,6 @@ def _check_month(value: dt.date, field: str) -> None:
 # --- opening and recomputing monthly rows ------------------------------------------------------
 
 
-class _Pricer:
-    """Quotes with the rule sets cached per (category, month, organization path)."""
-
-    def __init__(self) -> None:
-        self._sets: dict[tuple[str, dt.date, str], DuesRuleSet] = {}
-
-    def amount(self, profile: DuesProfile, month: dt.date, org_path: str) -> Decimal:
-        key = (profile.category, month, org_path[:8])
-        rule_set = self._sets.get(key)
-        if rule_set is None:
-            rule_set = rule_set_in_force(profile.category, on=month, org_path=org_path)
-            rule_set = DuesRuleSet.objects.prefetch_related("bands").get(pk=rule_set.pk)
-            self._sets[key] = rule_set
-        q = quote(
-            profile.category,
-            profile.monthly_base,
-            on=month,
-            rule_set=rule_set,
-            org_path=org_path,
-        )
-        return q.monthly_amount
-
-
-def _profile_for(profiles: list[DuesProfile], month: dt.date) -> DuesProfile | None:
-    """From one member's profiles sorted by (effective_month, id), the one in force in month."""
-    chosen = None
-    for p in profiles:
-        if p.effective_month <= month:
-            chosen = p
-        else:
-            break
-    return chosen
-
-
-def _reduction_for(reductions: list[DuesReduction], month: dt.date) -> DuesReduction | None:
-    for r in reductions:
-        if r.first_month <= month <= r.last_month:
-            return r
-    return None
-
-
-def _quarterly_branch_ids(branch_ids: Iterable[int]) -> set[int]:
-    return set(
-        DuesBranchSetting.objects.filter(
-            branch_id__in=list(branch_ids), mode=DuesBranchSetting.Mode.QUARTERLY
-        ).values_list("branch_id", flat=True)
-    )
-
-
-def _load_history(
-    member_ids: list[int],
-) -> tuple[dict[int, list[DuesProfile]], dict[int, list[DuesReduction]]]:
-    profiles: dict[int, list[DuesProfile]] = {}
-    for p in DuesProfile.objects.filter(member_id__in=member_ids).order_by(
-        "member_id", "effective_month", "id"
-    ):
-        profiles.setdefault(p.member_id, []).append(p)
-    reductions: dict[int, list[DuesReduction]] = {}
-    for r in DuesReduction.objects.filter(
-        member_id__in=member_ids, state=DuesReduction.State.APPROVED
-    ):
-        reductions.setdefault(r.member_id, []).append(r)
-    return profiles, reductions
-
-
-def _fill(
-    row: DuesMonth,
-    profile: DuesProfile,
-    reduction: DuesReduction | None,
-    pricer: _Pricer,
-    org_path: str,
-) -> None:
-    row.category = profile.category
-    row.monthly_base = profile.monthly_base
-    row.standard = pricer.amount(profile, row.month, org_path)
-    row.reduction = reduction
-    row.expected = reduced_amount(row.standard, reduction.monthly_amount if reduction else None)
-
-
 def months_open(*, members: list[Member], months: list[dt.date]) -> int:
     """Open the missing monthly rows of these members for these months (members without a
     profile in force in a month get no row for it). Idempotent; returns rows created."""
@@ -166,36 +92,10 @@ def months_open(*, members: list[Member], months: list[dt.date]) -> int:
             "member_id", "month"
         )
     )
-    profiles, reductions = _load_history(ids)
-    quarterly = _quarterly_branch_ids({m.branch_id for m in members})
-    pricer = _Pricer()
-    new: list[DuesMonth] = []
-    for member in members:
-        history = profiles.get(member.pk)
-        if not history:
-            continue
-        for month in months:
-            if (member.pk, month) in existing:
-                continue
-            profile = _profile_for(history, month)
-            if profile is None:
-                continue
-            row = DuesMonth(
-                member_id=member.pk,
-                branch_id=member.branch_id,
-                org_path=member.org_path,
-                month=month,
-                due_month=due_month_for(month, quarterly=member.branch_id in quarterly),
-            )
-            _fill(
-                row,
-                profile,
-                _reduction_for(reductions.get(member.pk, []), month),
-                pricer,
-                member.org_path,
-            )
-            new.append(row)
-    # ignore_conflicts: a concurrent opener (the daily job and a page) may have won the race.
+    if len(existing) == len(ids) * len(months):
+        return 0  # the usual case when recording a payment: nothing to price
+    new = expected_rows(members=members, months=months, skip=existing)
+    # ignore_conflicts: a concurrent opener (the daily job and a generation) may have won.
     DuesMonth.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     return len(new)
 
@@ -214,6 +114,42 @@ def branch_month_open(*, branch: Organization, month: dt.date) -> int:
     return months_open(members=missing, months=[month])
 
 
+# How far back 生成本月台账 may open a month (the ledger's month picker goes as far).
+GENERATE_MONTHS_BACK = 24
+
+
+@transaction.atomic
+def dues_ledger_generate(
+    *, actor: Any, branch: Organization, month: dt.date, today: dt.date | None = None
+) -> int:
+    """生成本月台账: open ``month``'s rows for every current member of the branch with a dues
+    profile, at what the ledger showed them owing. Idempotent (a second run creates nothing and
+    writes no audit entry); returns rows created."""
+    if not may(actor, "dues.collect", branch):
+        raise PermissionDenied("您没有权限生成本支部的党费台账")
+    if branch.org_type not in BRANCH_TYPES:
+        raise ValidationError("党费台账按党支部生成，请选择党支部")
+    _check_month(month, "month")
+    this_month = _this_month(today)
+    if month > this_month:
+        raise ValidationError({"month": ["不能生成本月以后的党费台账"]})
+    earliest = add_months(this_month, -GENERATE_MONTHS_BACK)
+    if month < earliest:
+        raise ValidationError({"month": [f"最早只能生成 {earliest:%Y年%-m月}的党费台账"]})
+    created = branch_month_open(branch=branch, month=month)
+    if created:
+        audit_record(
+            actor=actor,
+            action="dues.ledger_generate",
+            obj=branch,
+            object_repr=f"{branch.name} 生成 {month:%Y年%-m月}党费台账",
+            changes={"month": month, "created": created},
+            org_id=branch.pk,
+            org_path=branch.path,
+        )
+    return created
+
+
 def _recompute(member: Member, first: dt.date, last: dt.date | None = None) -> None:
     """Recompute owed amounts of the member's open rows from ``first`` (to ``last``) after a
     profile or reduction changed: a pay change counts from its month on (RULES §3)."""
@@ -223,18 +159,18 @@ def _recompute(member: Member, first: dt.date, last: dt.date | None = None) -> N
     rows_list = list(rows.select_for_update())
     if not rows_list:
         return
-    profiles, reductions = _load_history([member.pk])
-    pricer = _Pricer()
+    profiles, reductions = dues_history([member.pk])
+    pricer = Pricer()
     changed = []
     for row in rows_list:
-        profile = _profile_for(profiles.get(member.pk, []), row.month)
+        profile = profile_for(profiles.get(member.pk, []), row.month)
         if profile is None:
             continue
         before = (row.category, row.monthly_base, row.standard, row.expected, row.reduction_id)
-        _fill(
+        fill_owed(
             row,
             profile,
-            _reduction_for(reductions.get(member.pk, []), row.month),
+            reduction_for(reductions.get(member.pk, []), row.month),
             pricer,
             row.org_path,
         )
@@ -318,7 +254,7 @@ def dues_profile_set(
 
 
 def _is_quarterly(branch_id: int) -> bool:
-    return bool(_quarterly_branch_ids([branch_id]))
+    return bool(quarterly_branch_ids([branch_id]))
 
 
 def _check_regular_months(

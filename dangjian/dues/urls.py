@@ -17,4 +17,5 @@ urlpatterns = [
     path("reductions/<int:reduction_id>/discuss/", views.reduction_discuss, name="discuss"),
     path("reductions/<int:reduction_id>/decide/", views.reduction_decide, name="decide"),
     path("orgs/<int:org_id>/mode/", views.mode_set, name="mode"),
+    path("orgs/<int:org_id>/generate/", views.generate, name="generate"),
 ]

@@ -137,8 +137,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "crumbs": _crumbs(org),
     }
     if _is_branch(org):
-        if month <= today.replace(day=1):
-            services.branch_month_open(branch=org, month=month)
+        # A read: members whose month is not opened yet show what they will owe (projected);
+        # rows are written by the daily job, 生成本月台账 and payments, never by a GET.
         led = selectors.branch_ledger(branch=org, month=month, today=today)
         setting = DuesBranchSetting.objects.filter(branch=org).first()
         context.update(
@@ -212,6 +212,24 @@ def record(request: HttpRequest, member_id: int) -> HttpResponse:
     row = selectors.ledger_row(member=member, month=month, today=today)
     context = _row_context(request, row, month, row_error=error, row_saved=not error)
     return TemplateResponse(request, "dues/branch_ledger.html#ledger_row", context)
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest, org_id: int) -> HttpResponse:
+    """生成本月台账: open the month's rows for the branch's members (idempotent)."""
+    branch = access_dues_org_by_id(request.user, org_id)
+    month = _month(request, timezone.localdate())
+    try:
+        created = services.dues_ledger_generate(actor=request.user, branch=branch, month=month)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        if created:
+            messages.success(request, f"已生成{month:%Y年%-m月}党费台账：{created} 名党员")
+        else:
+            messages.info(request, f"{month:%Y年%-m月}党费台账已是最新，无需生成")
+    return redirect(_ledger_url(branch, month))
 
 
 @login_required
