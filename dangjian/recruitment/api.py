@@ -43,6 +43,7 @@ def _detail(applicant: Applicant) -> dict[str, Any]:
             "id": r.pk, "number": r.number, "name": s.rule.name, "round": r.round,
             "done_on": r.done_on, "people": [m.pk for m in r.people.all()],
             "people_names": r.people_names, "note": r.note, "data": r.data, "is_late": r.is_late,
+            "failed": r.failed, "result": getattr(r, "result_label", ""),
             "files": [{"id": f.pk, "caption": f.caption} for f in r.files.all()],
         }
         for s in line.steps
@@ -69,6 +70,7 @@ def _card(c: selectors.Card) -> dict[str, Any]:
         "id": a.pk, "name": a.name, "org_id": a.org_id, "stage": a.stage,
         "next_step": a.next_step, "next_name": c.next_name, "next_earliest_on": a.next_earliest_on,
         "due_on": a.due_on, "due_label": a.due_label, "overdue": c.overdue, "is_farmer": a.is_farmer,
+        "vote_failed_on": a.vote_failed_on,
     }  # fmt: skip
 
 

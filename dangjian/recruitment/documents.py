@@ -269,7 +269,7 @@ def values_for(applicant: Applicant, kind: str) -> dict[str, str]:
     """The placeholder values of one document, from the applicant's record."""
     records: dict[int, StepRecord] = {}
     for r in (
-        StepRecord.objects.filter(applicant=applicant)
+        StepRecord.objects.filter(applicant=applicant, failed=False)
         .prefetch_related("people")
         .order_by("number", "round", "done_on")
     ):

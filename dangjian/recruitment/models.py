@@ -153,6 +153,9 @@ class Applicant(OrgPathCopy, TimeStampedModel):
     probation_ends_on = models.DateField("预备期满日期", null=True, blank=True)
     extended = models.BooleanField("已延长预备期", default=False)
     full_on = models.DateField("转为正式党员日期", null=True, blank=True)
+    # The latest 支部大会 vote on the step due next that did not pass (cleared by a vote that
+    # passes), so boards and overviews show it without reading the step records.
+    vote_failed_on = models.DateField("支部大会表决未通过日期", null=True, blank=True)
     member = models.OneToOneField(
         "members.Member",
         verbose_name="党员记录",
@@ -199,7 +202,9 @@ class StepRecord(OrgPathCopy, TimeStampedModel):
 
     ``data`` holds the figures of the step (the 支部大会 vote, the 公示 start, the training
     days and hours, the 志愿书 number, an outcome and its reason …), validated by the service.
-    ``round`` is 2 for the conversion steps after a 预备期 extension.
+    ``round`` is 2 for the conversion steps after a 预备期 extension. A 支部大会 vote that was
+    quorate but did not pass is a record too (``failed``): the meeting happened, the step is
+    not done, and the branch may vote again — so only the passed record is unique per round.
     """
 
     applicant = models.ForeignKey(
@@ -215,6 +220,7 @@ class StepRecord(OrgPathCopy, TimeStampedModel):
     note = models.TextField("情况记录", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
     is_late = models.BooleanField("超过期限办理", default=False)
+    failed = models.BooleanField("表决未通过", default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",
@@ -234,10 +240,10 @@ class StepRecord(OrgPathCopy, TimeStampedModel):
         ]
         constraints = [
             # The 培养教育考察 (6) and 继续教育考察 (21) are recorded again and again; every
-            # other step once per round.
+            # other step once per round, besides any 支部大会 votes that did not pass.
             models.UniqueConstraint(
                 fields=["applicant", "number", "round"],
-                condition=~Q(number__in=[6, 21]),
+                condition=~Q(number__in=[6, 21]) & Q(failed=False),
                 name="steprecord_once",
             )
         ]

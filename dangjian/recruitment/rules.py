@@ -258,6 +258,8 @@ class Facts:
     data: dict[int, dict] = field(default_factory=dict)  # current round's data per step
     round: int = 1
     previous_round_end: dt.date | None = None  # step 24 of round 1 when extended
+    # 支部大会 votes of the current round that were quorate but did not pass (step → dates).
+    failed_votes: dict[int, list[dt.date]] = field(default_factory=dict)
     probation_ends_on: dt.date | None = None
     extended: bool = False
     active: bool = True
@@ -276,6 +278,12 @@ class Facts:
         return n, d
 
 
+def vote_failed(data: dict) -> bool:
+    """Is this step record a 支部大会 vote that did not pass (a record, not a done step)?"""
+    vote = data.get("vote") if isinstance(data, dict) else None
+    return isinstance(vote, dict) and vote.get("passed") is False
+
+
 def facts_from_records(
     *,
     birth_date: dt.date,
@@ -284,7 +292,7 @@ def facts_from_records(
     probation_ends_on: dt.date | None,
     active: bool = True,
 ) -> Facts:
-    """Facts from (number, round, date, data) rows."""
+    """Facts from (number, round, date, data) rows; failed votes are kept apart."""
     current_round = 2 if extended else 1
     f = Facts(
         birth_date=birth_date,
@@ -297,6 +305,9 @@ def facts_from_records(
         if number in CONVERSION_STEPS and rnd != current_round:
             if number == CONVERSION_APPROVAL:
                 f.previous_round_end = day
+            continue
+        if vote_failed(data):
+            f.failed_votes.setdefault(number, []).append(day)
             continue
         f.counts[number] = f.counts.get(number, 0) + 1
         f.first.setdefault(number, day)
@@ -370,6 +381,15 @@ def earliest(book: Book, number: int, facts: Facts) -> Bound | None:
                 prev_day,
                 f"“{step.name}”不能早于已完成的“{prev.name}”（{date_label(prev_day)}）",
                 "before_previous",
+            )
+        )
+    if facts.failed_votes.get(number):
+        last = max(facts.failed_votes[number])
+        bounds.append(
+            Bound(
+                last,
+                f"新的支部大会不能早于上次表决未通过的支部大会（{date_label(last)}）",
+                "before_failed_vote",
             )
         )
     if number == ACTIVIST and APPLY in facts.done:
@@ -511,9 +531,10 @@ def check_order_and_date(
 
 def vote_check(
     *, entitled: int, present: int, votes_for: int, against: int, abstain: int, article: str
-) -> None:
-    """The 支部大会 rules: more than half of the entitled present; approval by more than half of
-    the entitled (not of those present)."""
+) -> bool:
+    """The 支部大会 rules: more than half of the entitled present, or the meeting cannot decide
+    (refused); approval by more than half of the entitled (not of those present). A quorate
+    vote that does not reach it is a valid outcome: returns whether the resolution passed."""
     if min(entitled, present, votes_for, against, abstain) < 0:
         raise ValidationError("表决人数不能为负数", code="vote_negative")
     if entitled == 0:
@@ -528,12 +549,15 @@ def vote_check(
             f"不能召开支部大会表决（{article}）",
             code="vote_quorum",
         )
-    if votes_for * 2 <= entitled:
-        raise ValidationError(
-            f"赞成{votes_for}票，未超过应到会有表决权的正式党员{entitled}人的半数，"
-            f"决议未通过（{article}）",
-            code="vote_failed",
-        )
+    return votes_for * 2 > entitled
+
+
+def vote_failed_text(vote: dict) -> str:
+    """Why a quorate vote did not pass, for the timeline and the message."""
+    return (
+        f"赞成{vote.get('for')}票，未超过应到会有表决权的正式党员{vote.get('entitled')}人的半数，"
+        "表决未通过"
+    )
 
 
 def date_of(value: object) -> dt.date | None:

@@ -37,6 +37,7 @@ class ApplicantOut(Schema):
     probation_ends_on: dt.date | None
     extended: bool
     full_on: dt.date | None
+    vote_failed_on: dt.date | None
     member_id: int | None
     stop_reason: str
 
@@ -114,6 +115,8 @@ class StepRecordOut(Schema):
     note: str
     data: dict[str, Any]
     is_late: bool
+    failed: bool = False
+    result: str = ""
     files: list[StepFileOut] = []
 
 
@@ -151,6 +154,7 @@ class CardOut(Schema):
     due_label: str
     overdue: bool
     is_farmer: bool
+    vote_failed_on: dt.date | None = None
 
 
 class ColumnOut(Schema):

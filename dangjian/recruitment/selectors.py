@@ -325,9 +325,15 @@ def timeline(applicant: Applicant) -> Timeline:
     by_number: dict[int, list[StepRecord]] = {}
     labels = result_labels()
     for r in records:
-        r.result_label = "、".join(  # type: ignore[attr-defined]
+        parts = [
             labels[v] for k in ("method", "result", "outcome") if (v := r.data.get(k)) in labels
-        )
+        ]
+        if r.failed:
+            # The motion put to a failed conversion vote is not a decision: name it as such.
+            parts = ["表决未通过" + (f"（议题：{'、'.join(parts)}）" if parts else "")]
+        elif isinstance(r.data.get("vote"), dict):
+            parts.append("表决通过")
+        r.result_label = "、".join(parts)  # type: ignore[attr-defined]
         by_number.setdefault(r.number, []).append(r)
     steps = []
     for number in sorted(book.steps):

@@ -240,11 +240,14 @@ def refresh(applicant: Applicant, book: rules.Book) -> Applicant:
         applicant.next_earliest_on = view.earliest.on if view.earliest else None
         applicant.due_on = view.due.on if view.due else None
         applicant.due_label = view.due.label[:100] if view.due else ""
+        failed = facts.failed_votes.get(view.step.number)
+        applicant.vote_failed_on = max(failed) if failed else None
     else:
         applicant.next_step = None
         applicant.next_earliest_on = None
         applicant.due_on = None
         applicant.due_label = ""
+        applicant.vote_failed_on = None
     applicant.save()
     return applicant
 
@@ -306,7 +309,8 @@ def _people(
     return [found[i] for i in wanted]
 
 
-def _vote(data: dict[str, Any], book: rules.Book, number: int) -> dict[str, int]:
+def _vote(data: dict[str, Any], book: rules.Book, number: int) -> dict[str, Any]:
+    """The vote's five counts and whether it passed; a vote without quorum is refused."""
     vote = {
         "entitled": _int(data.get("entitled"), "应到会有表决权的正式党员人数", "entitled", high=10000),
         "present": _int(data.get("present"), "实到有表决权的正式党员人数", "present", high=10000),
@@ -314,7 +318,7 @@ def _vote(data: dict[str, Any], book: rules.Book, number: int) -> dict[str, int]
         "against": _int(data.get("votes_against", 0), "反对票", "votes_against", high=10000),
         "abstain": _int(data.get("votes_abstain", 0), "弃权票", "votes_abstain", high=10000),
     }  # fmt: skip
-    rules.vote_check(
+    passed = rules.vote_check(
         entitled=vote["entitled"],
         present=vote["present"],
         votes_for=vote["for"],
@@ -322,7 +326,7 @@ def _vote(data: dict[str, Any], book: rules.Book, number: int) -> dict[str, int]
         abstain=vote["abstain"],
         article=book.step(number).article,
     )
-    return vote
+    return {**vote, "passed": passed}
 
 
 def _step_data(
@@ -507,6 +511,7 @@ def step_record(
         done_on=done_on, data=dict(data or {}), people_ids=list(people),
     )  # fmt: skip
     due = rules.deadline(book, number, facts)
+    failed = rules.vote_failed(cleaned)
     record = StepRecord.objects.create(
         applicant=applicant,
         org_path=applicant.org_path,
@@ -517,15 +522,19 @@ def step_record(
         people_names=_text(people_names, 200, "参与人员", "people_names"),
         data=cleaned,
         is_late=due is not None and done_on > due.on,
+        failed=failed,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     if members:
         record.people.set(members)
-    _apply_effects(actor=actor, applicant=applicant, book=book, facts=facts, record=record)
+    if not failed:
+        # A vote that did not pass changes nothing else: the 发展对象 is not admitted (or the
+        # conversion not decided) and the branch may hold a new vote or end the application.
+        _apply_effects(actor=actor, applicant=applicant, book=book, facts=facts, record=record)
     refresh(applicant, book)
     _audit(
         actor,
-        "recruit.step",
+        "recruit.vote_failed" if failed else "recruit.step",
         applicant,
         {"step": number, "name": step.name, "done_on": done_on, "data": cleaned},
     )

@@ -281,7 +281,7 @@ def step_new(request: HttpRequest, applicant_id: int) -> HttpResponse:
     form = _step_form(request, applicant, int(number) if number.isdigit() else None, request.POST)
     if form.is_valid():
         try:
-            services.step_record(
+            record = services.step_record(
                 actor=request.user,
                 applicant=applicant,
                 number=form.cleaned_data["number"],
@@ -294,7 +294,13 @@ def step_new(request: HttpRequest, applicant_id: int) -> HttpResponse:
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            messages.success(request, "已登记")
+            if record.failed:
+                messages.warning(
+                    request,
+                    f"已登记支部大会表决结果：{rules.vote_failed_text(record.data['vote'])}",
+                )
+            else:
+                messages.success(request, "已登记")
             return redirect("recruitment:applicant", applicant.pk)
     applicant.refresh_from_db()
     return _detail(request, applicant, form, status=400)

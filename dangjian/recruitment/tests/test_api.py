@@ -112,3 +112,46 @@ def test_rule_sets_are_listed_with_articles(login, people) -> None:
     assert data[0]["version"] == "2014"
     assert len(data[0]["steps"]) == 25
     assert {x["key"] for x in data[0]["limits"]} >= {"min_age", "notice_working_days"}
+
+
+def test_a_failed_vote_is_a_201_with_its_outcome_and_a_new_vote_may_follow(
+    login, people, tree
+) -> None:
+    elders = [m.pk for m in sponsors(people.county_admin, tree.village_a1)]
+    a = make_applicant(people.village_secretary, tree.village_a1, applied_on=D(2022, 3, 1))
+    walk(people.township_a, a, upto=14, people=elders)
+    client = login(people.village_secretary)
+    url = f"/api/v1/recruitment/applicants/{a.pk}/steps"
+    vote = {"number": 15, "entitled": 20, "present": 11, "votes_against": 1, "votes_abstain": 0}
+    response = client.post(
+        url, {**vote, "done_on": "2026-01-10", "votes_for": 10}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["vote_failed_on"] == "2026-01-10"
+    assert body["next"]["number"] == 15
+    assert body["member_id"] is None
+    failed = [s for s in body["steps"] if s["number"] == 15]
+    assert failed[0]["failed"] is True
+    assert failed[0]["data"]["vote"]["passed"] is False
+    assert failed[0]["result"] == "表决未通过"
+    board = client.get(f"/api/v1/recruitment/board?org={tree.village_a1.pk}").json()
+    cards = [c for col in board for c in col["cards"] if c["id"] == a.pk]
+    assert cards[0]["vote_failed_on"] == "2026-01-10"
+    no_quorum = client.post(
+        url, {**vote, "present": 10, "votes_against": 0, "done_on": "2026-02-10", "votes_for": 10},
+        content_type="application/json",
+    )  # fmt: skip
+    assert no_quorum.status_code == 400
+    assert no_quorum.json()["code"] == "vote_quorum"
+    assert "不能召开支部大会表决" in no_quorum.json()["message"]
+    assert StepRecord.objects.filter(applicant=a, number=15).count() == 1
+    passed = client.post(
+        url,
+        {**vote, "done_on": "2026-02-10", "votes_for": 11, "votes_against": 0},
+        content_type="application/json",
+    )
+    assert passed.status_code == 201
+    assert passed.json()["vote_failed_on"] is None
+    assert passed.json()["next"]["number"] == 16
+    assert [s["failed"] for s in passed.json()["steps"] if s["number"] == 15] == [True, False]

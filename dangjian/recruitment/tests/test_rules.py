@@ -194,31 +194,47 @@ def test_a_step_out_of_order_names_the_step_that_is_due(book) -> None:
 
 
 @pytest.mark.parametrize(
-    ("entitled", "present", "votes_for", "code"),
+    ("entitled", "present", "votes_for", "outcome"),
     [
-        (20, 10, 10, "vote_quorum"),  # exactly half present: no quorum
-        (20, 11, 10, "vote_failed"),  # quorum, but 10 of 20 is not more than half
-        (20, 11, 11, None),
-        (7, 4, 4, None),
+        (20, 10, 10, "vote_quorum"),  # exactly half present: the meeting cannot decide
+        (20, 11, 10, False),  # quorate, 10 ayes of 20 entitled is exactly half: not passed
+        (20, 11, 11, True),  # half + 1 of the entitled: passed
+        (20, 20, 10, False),  # everyone present, still only half of the entitled
+        (7, 4, 4, True),
+        (7, 4, 3, False),
         (7, 3, 3, "vote_quorum"),
         (20, 21, 11, "vote_present"),
+        (20, 11, 12, "vote_total"),
     ],
 )
 def test_vote_needs_more_than_half_present_and_more_than_half_of_the_entitled(
-    entitled, present, votes_for, code
+    entitled, present, votes_for, outcome
 ) -> None:
-    if code is None:
-        rules.vote_check(
-            entitled=entitled, present=present, votes_for=votes_for, against=0, abstain=0,
-            article="第二十二条",
-        )  # fmt: skip
+    kwargs = {"entitled": entitled, "present": present, "votes_for": votes_for, "against": 0,
+              "abstain": 0, "article": "第二十二条"}  # fmt: skip
+    if isinstance(outcome, bool):
+        assert rules.vote_check(**kwargs) is outcome
         return
     with pytest.raises(ValidationError) as exc:
-        rules.vote_check(
-            entitled=entitled, present=present, votes_for=votes_for, against=0, abstain=0,
-            article="第二十二条",
-        )  # fmt: skip
-    assert exc.value.code == code
+        rules.vote_check(**kwargs)
+    assert exc.value.code == outcome
+
+
+def test_a_failed_vote_is_kept_apart_and_a_new_vote_may_follow(book) -> None:
+    failed = {"vote": {"entitled": 20, "present": 15, "for": 10, "passed": False}}
+    records = [(n, 1, D(2025, 6, 1), {}) for n in range(1, 15)]
+    records.append((rules.GENERAL_MEETING, 1, D(2025, 7, 1), failed))
+    f = rules.facts_from_records(
+        birth_date=BIRTH, records=records, extended=False, probation_ends_on=None
+    )
+    assert rules.next_step(f) == rules.GENERAL_MEETING
+    assert f.failed_votes == {rules.GENERAL_MEETING: [D(2025, 7, 1)]}
+    assert rules.stage_of(book, f) == "admission"  # still a 发展对象, not a 预备党员
+    with pytest.raises(ValidationError) as exc:
+        check(book, rules.GENERAL_MEETING, D(2025, 6, 30), f)
+    assert exc.value.code == "before_failed_vote"
+    check(book, rules.GENERAL_MEETING, D(2025, 7, 1), f)
+    check(book, rules.GENERAL_MEETING, D(2025, 7, 2), f)
 
 
 @pytest.mark.parametrize(

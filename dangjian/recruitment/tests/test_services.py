@@ -382,3 +382,128 @@ def test_extension_is_six_to_twelve_months(tree, people, elders) -> None:
     assert a.probation_ends_on == add_months(
         rules.probation_end(rules.load_book(a.rule_set_id), a.admitted_on), 12
     )
+
+
+def _ready_for_vote(tree, people, elders) -> Applicant:
+    a = make_applicant(people.village_secretary, tree.village_a1, applied_on=D(2022, 3, 1))
+    return walk(people.township_a, a, upto=14, people=elders)
+
+
+def _vote(people, a: Applicant, on: dt.date, ayes: int, **extra) -> StepRecord:
+    return services.step_record(
+        actor=people.village_secretary, applicant=a, number=rules.GENERAL_MEETING, done_on=on,
+        data={"entitled": 20, "present": 15, "votes_for": ayes, "votes_against": 15 - ayes,
+              "votes_abstain": 0, **extra},
+    )  # fmt: skip
+
+
+def test_a_quorate_vote_with_exactly_half_ayes_is_recorded_as_not_passed(
+    tree, people, elders
+) -> None:
+    a = _ready_for_vote(tree, people, elders)
+    members_before = Member.objects.count()
+    record = _vote(people, a, D(2026, 1, 10), ayes=10)
+    a.refresh_from_db()
+    assert record.failed is True
+    assert record.data["vote"] == {
+        "entitled": 20, "present": 15, "for": 10, "against": 5, "abstain": 0, "passed": False
+    }  # fmt: skip
+    # The meeting happened; the 发展对象 is not admitted and the vote is due again.
+    assert a.next_step == rules.GENERAL_MEETING
+    assert a.stage == "admission"
+    assert a.status == Applicant.Status.ACTIVE
+    assert a.vote_failed_on == D(2026, 1, 10)
+    assert a.admitted_on is None
+    assert a.member_id is None
+    assert Member.objects.count() == members_before
+    assert AuditLog.objects.filter(action="recruit.vote_failed", object_id=str(a.pk)).exists()
+    # A new 支部大会 may decide later (not before the failed one); half + 1 passes.
+    with pytest.raises(ValidationError, match="不能早于上次表决未通过的支部大会"):
+        _vote(people, a, D(2026, 1, 9), ayes=11)
+    second = _vote(people, a, D(2026, 3, 5), ayes=11)
+    a.refresh_from_db()
+    assert second.failed is False
+    assert second.data["vote"]["passed"] is True
+    assert a.next_step == 16
+    assert a.vote_failed_on is None
+    assert list(
+        StepRecord.objects.filter(applicant=a, number=rules.GENERAL_MEETING)
+        .order_by("done_on")
+        .values_list("failed", flat=True)
+    ) == [True, False]
+    walk(people.township_a, a, upto=rules.APPROVAL, people=elders)
+    a.refresh_from_db()
+    assert a.admitted_on == D(2026, 3, 5)  # joined on the date of the vote that passed
+
+
+def test_a_passed_vote_cannot_be_recorded_twice(tree, people, elders) -> None:
+    a = _ready_for_vote(tree, people, elders)
+    _vote(people, a, D(2026, 1, 10), ayes=12)
+    with pytest.raises(ValidationError, match="步骤顺序不对"):
+        _vote(people, a, D(2026, 1, 12), ayes=12)
+
+
+def test_after_a_failed_vote_the_branch_may_end_the_application(tree, people, elders) -> None:
+    a = _ready_for_vote(tree, people, elders)
+    _vote(people, a, D(2026, 1, 10), ayes=3)
+    services.applicant_stop(
+        actor=people.village_secretary, applicant=a, reason="支部大会表决未通过，本人表示继续努力"
+    )
+    a.refresh_from_db()
+    assert a.status == Applicant.Status.STOPPED
+    assert a.vote_failed_on is None
+    assert a.next_step is None
+    assert StepRecord.objects.filter(applicant=a, failed=True).count() == 1
+
+
+def test_a_vote_without_quorum_is_still_refused_after_a_failed_one(tree, people, elders) -> None:
+    a = _ready_for_vote(tree, people, elders)
+    _vote(people, a, D(2026, 1, 10), ayes=10)
+    before = snapshot(a)
+    with pytest.raises(ValidationError, match="未超过应到会20人的半数，不能召开支部大会表决"):
+        _vote(people, a, D(2026, 2, 10), ayes=10, present=10, votes_against=0)
+    assert snapshot(a) == before
+
+
+def test_a_failed_conversion_vote_keeps_the_probation_open(tree, people, elders) -> None:
+    a = make_applicant(people.village_secretary, tree.village_a1, applied_on=D(2022, 3, 1))
+    walk(people.township_a, a, upto=rules.CONVERSION_APPLY, people=elders)
+    a.refresh_from_db()
+    on = a.probation_ends_on
+    vote = {**step_payload(rules.CONVERSION_MEETING, [])["data"], "votes_for": 10}
+    record = services.step_record(
+        actor=people.village_secretary, applicant=a, number=rules.CONVERSION_MEETING,
+        done_on=on, data=vote,
+    )  # fmt: skip
+    a.refresh_from_db()
+    assert record.failed
+    assert a.next_step == rules.CONVERSION_MEETING
+    assert a.member.category == Member.Category.PROBATIONARY
+    services.step_record(
+        actor=people.village_secretary, applicant=a, number=rules.CONVERSION_MEETING,
+        done_on=on + dt.timedelta(days=7),
+        data={**vote, "votes_for": 17},
+    )  # fmt: skip
+    a.refresh_from_db()
+    assert a.next_step == rules.CONVERSION_APPROVAL
+
+
+@pytest.mark.parametrize(("days", "ok"), [(59, True), (60, True), (61, False)])
+def test_the_notice_must_start_within_the_rule_sets_days(tree, people, elders, days, ok) -> None:
+    a = make_applicant(people.village_secretary, tree.village_a1, applied_on=D(2022, 3, 1))
+    walk(people.township_a, a, upto=rules.TRAINING, people=elders)
+    review = D(2025, 9, 1)
+    kwargs = {
+        "actor": people.village_secretary, "applicant": a, "number": rules.BRANCH_REVIEW,
+        "done_on": review, "data": {"notice_start": (review + dt.timedelta(days=days)).isoformat()},
+    }  # fmt: skip
+    if ok:
+        services.step_record(**kwargs)
+        return
+    before = snapshot(a)
+    with pytest.raises(ValidationError) as exc:
+        services.step_record(**kwargs)
+    assert exc.value.message_dict["notice_start"] == [
+        "公示应在支部委员会审查后60天内开始（第十九条未规定天数，地方做法），最迟可于 2025年10月31日"
+    ]
+    assert snapshot(a) == before

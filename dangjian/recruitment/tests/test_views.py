@@ -301,3 +301,48 @@ def test_the_member_page_links_to_the_recruitment_record(tree, people, login) ->
     assert 'data-testid="recruitment-link"' not in (
         login(people.village_secretary).get(f"/members/{other.pk}/").content.decode()
     )
+
+
+@pytest.fixture
+def awaiting_vote(tree, people) -> Applicant:
+    elders = [m.pk for m in sponsors(people.county_admin, tree.village_a1)]
+    a = make_applicant(
+        people.village_secretary, tree.village_a1, name="待表决", applied_on=D(2022, 3, 1)
+    )
+    return walk(people.township_a, a, upto=14, people=elders)
+
+
+def _post_vote(client, a: Applicant, ayes: int, present: int = 15) -> object:
+    return client.post(
+        f"/recruitment/{a.pk}/steps/",
+        {"number": 15, "done_on": "2026-01-10", "entitled": 20, "present": present,
+         "votes_for": ayes, "votes_against": 0, "votes_abstain": 0},
+    )  # fmt: skip
+
+
+def test_a_failed_vote_is_shown_on_the_timeline_and_the_board(
+    login, people, tree, awaiting_vote
+) -> None:
+    client = login(people.village_secretary)
+    response = _post_vote(client, awaiting_vote, ayes=10)
+    assert response.status_code == 302
+    page = client.get(f"/recruitment/{awaiting_vote.pk}/").content.decode()
+    assert (
+        "已登记支部大会表决结果：赞成10票，未超过应到会有表决权的正式党员20人的半数，表决未通过"
+        in page
+    )
+    assert 'data-testid="record-failed"' in page
+    assert "应到20人，实到15人，赞成10票" in page
+    assert "待表决同志仍为发展对象，未接收为预备党员" in page
+    assert 'data-testid="step-15" data-state="next"' in page
+    board = client.get("/recruitment/").content.decode()
+    assert "支部大会表决未通过（2026年1月10日）" in board
+
+
+def test_a_vote_without_quorum_is_a_400_and_changes_nothing(
+    login, people, tree, awaiting_vote
+) -> None:
+    response = _post_vote(login(people.village_secretary), awaiting_vote, ayes=10, present=10)
+    assert response.status_code == 400
+    assert "不能召开支部大会表决（第二十二条）" in response.content.decode()
+    assert not StepRecord.objects.filter(applicant=awaiting_vote, number=15).exists()
