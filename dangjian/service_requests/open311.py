@@ -14,20 +14,32 @@
   photos (the common media extension; re-encoded, EXIF stripped like every photo). The request is
   recorded through ``services.request_submit`` as entered by the token's user on the
   resident's behalf (channel 电话代录, consent noted as coming through the integration).
+  ``address_string`` is kept as the place description; ``lat``/``long`` (WGS-84 degrees, both or
+  neither, −90…90 and −180…180) are stored to 6 decimals; a bad pair is a 400 and nothing is
+  stored.
+- ``GET media/<id>``: a request photo for an ``api_key`` whose user may view the request (send
+  the key as ``api_key`` or ``Authorization: Bearer``); anyone else gets 403/404.
 
 Reads show public fields only: no resident name or phone, no staff names, public history notes
 only. ``description`` and ``address`` (what the resident typed) are shown only to a caller
-whose ``api_key`` user may view the request. Errors are the spec's
-``[{"code": <status>, "description": "中文说明"}]``; floods get 429.
+whose ``api_key`` user may view the request. ``lat``/``long`` are rounded to 3 decimals (about
+100 m) for everyone else and exact for that caller. ``media_url`` is null publicly (a resident's
+photo is personal data); for that caller it is the ``media/<id>`` URL of the resident's first
+photo, else the latest 晒单 photo — behind the same key check, never a bare file link. Errors
+are the spec's ``[{"code": <status>, "description": "中文说明"}]``; floods get 429.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -40,10 +52,12 @@ from dangjian.core.ratelimit import RateLimitedError, rate_hit
 from dangjian.grid.models import Grid
 from dangjian.orgs.access import may
 from dangjian.service_requests import intake, services
+from dangjian.service_requests.access import access_request_by_id
 from dangjian.service_requests.models import (
     Channel,
     RequestCategory,
     RequestEvent,
+    RequestPhoto,
     RequestState,
     ServiceRequest,
 )
@@ -128,7 +142,22 @@ def service_definition(request: HttpRequest, service_code: str) -> JsonResponse:
 # --- requests -------------------------------------------------------------------------------
 
 
-def _request(req: ServiceRequest, latest: RequestEvent | None, *, private: bool) -> dict[str, Any]:
+PUBLIC_PLACES = Decimal("0.001")  # about 100 m: the street, not the doorway
+
+
+def _coordinate(value: Decimal | None, *, private: bool) -> float | None:
+    if value is None:
+        return None
+    return float(value if private else value.quantize(PUBLIC_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _request(
+    req: ServiceRequest,
+    latest: RequestEvent | None,
+    *,
+    private: bool,
+    media_url: str | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "service_request_id": req.tracking_code,
         "status": "closed" if req.state in CLOSED_STATES else "open",
@@ -143,9 +172,9 @@ def _request(req: ServiceRequest, latest: RequestEvent | None, *, private: bool)
         "address": f"{intake.place_name(req.org)} {req.grid.name}",
         "address_id": str(req.grid_id),
         "zipcode": None,
-        "lat": None,
-        "long": None,
-        "media_url": None,
+        "lat": _coordinate(req.latitude, private=private),
+        "long": _coordinate(req.longitude, private=private),
+        "media_url": media_url if private else None,
         "description": None,
     }
     if private:
@@ -183,11 +212,33 @@ def _parse_when(value: str, *, end: bool = False) -> dt.datetime:
     return moment
 
 
-def _render(reqs: list[ServiceRequest], viewer: Any) -> JsonResponse:
+def _media_photos(ids: list[int]) -> dict[int, RequestPhoto]:
+    """The photo shown as each request's ``media_url``, in one query: the resident's first
+    photo, else the latest 晒单 photo."""
+    chosen: dict[int, RequestPhoto] = {}
+    if not ids:
+        return chosen
+    rows = RequestPhoto.objects.filter(request_id__in=ids).only("id", "request_id", "stage")
+    for photo in rows.order_by("request_id", "id"):
+        current = chosen.get(photo.request_id)
+        if current is None or current.stage != RequestPhoto.Stage.SUBMIT:
+            chosen[photo.request_id] = photo
+    return chosen
+
+
+def _render(request: HttpRequest, reqs: list[ServiceRequest], viewer: Any) -> JsonResponse:
     latest = _latest_public_events([r.pk for r in reqs])
+    private = {r.pk for r in reqs if viewer is not None and may(viewer, "request.view", r.org)}
+    # Photos are personal data (faces, house numbers): looked up only for rows the key may view.
+    photos = _media_photos(list(private))
     data = [
         _request(
-            r, latest.get(r.pk), private=viewer is not None and may(viewer, "request.view", r.org)
+            r,
+            latest.get(r.pk),
+            private=r.pk in private,
+            media_url=request.build_absolute_uri(reverse("open311:media", args=[photos[r.pk].pk]))
+            if r.pk in photos
+            else None,
         )
         for r in reqs
     ]
@@ -239,7 +290,7 @@ def requests_endpoint(request: HttpRequest) -> JsonResponse:
         elif wanted == {"closed"}:
             qs = qs.filter(state__in=CLOSED_STATES)
     reqs = list(qs.order_by("-submitted_at", "-id")[:MAX_ROWS])
-    return _render(reqs, _api_user(request))
+    return _render(request, reqs, _api_user(request))
 
 
 @require_GET
@@ -256,7 +307,7 @@ def request_detail(request: HttpRequest, service_request_id: str) -> JsonRespons
     )
     if req is None:
         return _error(404, "未找到该诉求")
-    return _render([req], _api_user(request))
+    return _render(request, [req], _api_user(request))
 
 
 def _submit(request: HttpRequest) -> JsonResponse:
@@ -300,6 +351,8 @@ def _submit(request: HttpRequest) -> JsonResponse:
             consent_note="经 Open311 接口转入，群众已在来源平台提交诉求",
             extra=extra,
             photos=request.FILES.getlist("media"),
+            latitude=data.get("lat"),
+            longitude=data.get("long"),
         )
     except PermissionDenied as exc:
         return _error(403, str(exc) or "没有权限")
@@ -308,3 +361,34 @@ def _submit(request: HttpRequest) -> JsonResponse:
     notice = f"已受理，受理编号 {req.tracking_code}"
     body = [{"service_request_id": req.tracking_code, "service_notice": notice, "account_id": None}]
     return JsonResponse(body, status=201, safe=False)
+
+
+@require_GET
+def media(request: HttpRequest, photo_id: int) -> HttpResponseBase:
+    """GET media/<id>: a request photo (re-encoded, EXIF stripped) for an ``api_key`` whose user
+    may view the request — the same gate as the staff photo page; anyone else gets 404."""
+    user = _api_user(request)
+    if user is None:
+        return _error(403, "需要有效的 api_key（在“API 令牌”页面创建）")
+    try:
+        _read_limit(request)
+    except RateLimitedError as exc:
+        return _limited(exc)
+    row = RequestPhoto.objects.filter(pk=photo_id).first()
+    if row is None:
+        return _error(404, "未找到该照片")
+    try:
+        access_request_by_id(user, row.request_id)
+    except Http404:
+        return _error(404, "未找到该照片")
+    content_type = mimetypes.guess_type(row.file.name or "")[0] or "image/jpeg"
+    if not content_type.startswith("image/"):
+        return _error(404, "未找到该照片")
+    try:
+        handle = row.file.open("rb")
+    except FileNotFoundError:
+        return _error(404, "未找到该照片")
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -11,4 +11,5 @@ urlpatterns = [
     path("services/<str:service_code>.json", open311.service_definition, name="service"),
     path("requests.json", open311.requests_endpoint, name="requests"),
     path("requests/<str:service_request_id>.json", open311.request_detail, name="request"),
+    path("media/<int:photo_id>", open311.media, name="media"),
 ]

@@ -9,6 +9,7 @@ the action a 403), appends one ``RequestEvent`` and writes the audit log. Bad in
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
@@ -220,6 +221,38 @@ def _clean_extra(category: RequestCategory, extra: dict[str, Any] | None) -> dic
     return out
 
 
+COORD_PLACES = decimal.Decimal("0.000001")  # the stored precision (about 0.1 m)
+
+
+def _coordinate(value: Any, *, low: int, high: int, message: str, field: str) -> decimal.Decimal:
+    try:
+        number = decimal.Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError):
+        raise _invalid(message, "bad_location", field) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise _invalid(message, "bad_location", field)
+    return number.quantize(COORD_PLACES, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def clean_location(
+    latitude: Any, longitude: Any
+) -> tuple[decimal.Decimal | None, decimal.Decimal | None]:
+    """WGS-84 latitude and longitude in degrees: both or neither, each within its range;
+    kept to 6 decimals. Empty strings count as absent."""
+    lat = None if latitude is None or str(latitude).strip() == "" else latitude
+    lon = None if longitude is None or str(longitude).strip() == "" else longitude
+    if lat is None and lon is None:
+        return None, None
+    if lat is None or lon is None:
+        raise _invalid("纬度（lat）和经度（long）须同时提供", "location_incomplete", "latitude")
+    return (
+        _coordinate(lat, low=-90, high=90, message="纬度（lat）应为 -90 到 90 之间的数字",
+                    field="latitude"),
+        _coordinate(lon, low=-180, high=180, message="经度（long）应为 -180 到 180 之间的数字",
+                    field="longitude"),
+    )  # fmt: skip
+
+
 def _notify_grid(req: ServiceRequest, title: str, key: str) -> None:
     workers = list(req.grid.workers.filter(is_active=True))
     if workers:
@@ -262,13 +295,16 @@ def request_submit(
     consent_note: str = "",
     priority: str = "",
     extra: dict[str, Any] | None = None,
+    latitude: Any = None,
+    longitude: Any = None,
 ) -> tuple[ServiceRequest, str]:
     """点单: record a resident's request; returns it and the raw private-link token.
 
     ``channel="online"`` is the resident's own submission (the phone is verified by the intake
     pages). Any other channel is staff entering it for the resident (电话、走访、红色代办): the
     actor needs ``request.handle`` on the grid's organization and must record the consent.
-    Only staff may set ``priority``; otherwise the category's default applies.
+    Only staff may set ``priority``; otherwise the category's default applies. ``latitude``
+    and ``longitude`` (degrees, both or neither) are optional.
     """
     if channel not in Channel.values:
         raise _invalid("来源不正确", "bad_channel", "channel")
@@ -293,6 +329,7 @@ def request_submit(
     address = (address or "").strip()
     if len(address) > 200:
         raise _invalid("地点不能超过 200 个字", "address_too_long", "address")
+    lat, lon = clean_location(latitude, longitude)
     resident_name = (resident_name or "").strip()
     if len(resident_name) > 30:
         raise _invalid("姓名不能超过 30 个字", "name_too_long", "resident_name")
@@ -325,6 +362,8 @@ def request_submit(
         org_path=grid.org.path,
         description=description,
         address=address,
+        latitude=lat,
+        longitude=lon,
         extra=clean_extra,
         resident_name_enc=crypto.encrypt(resident_name),
         resident_name_masked=crypto.mask_name(resident_name),

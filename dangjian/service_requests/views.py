@@ -250,8 +250,9 @@ def stats(request: HttpRequest) -> HttpResponse:
     end = _date_param(request.GET.get("end", ""), today)
     if end < start:
         start, end = end, start
-    figures = selectors.request_stats(viewer=request.user, org=org, start=start, end=end)
-    child_stats = selectors.children_stats(viewer=request.user, org=org, start=start, end=end)
+    figures = selectors.request_stats(
+        viewer=request.user, org=org, start=start, end=end, children=True
+    )
     return TemplateResponse(
         request,
         "service_requests/stats.html",
@@ -262,7 +263,7 @@ def stats(request: HttpRequest) -> HttpResponse:
             s=figures,
             start=start,
             end=end,
-            child_stats=child_stats,
+            child_stats=figures.children,
             crumbs=_crumbs(("统计", "")),
         ),
     )

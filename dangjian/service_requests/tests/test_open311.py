@@ -271,3 +271,162 @@ def test_closed_request_has_no_expected_time(client, grid, people, doer):
     (row,) = client.get(f"{BASE}/requests/{req.tracking_code}.json").json()
     assert row["status"] == "closed"
     assert row["expected_datetime"] is None
+
+
+# --- location (lat/long, address_string) and media_url ---------------------------------------
+
+
+def _jpeg_with_exif() -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"  # Make
+    exif[0x0110] = "ResidentPhone"  # Model
+    Image.new("RGB", (40, 30), "red").save(buf, format="JPEG", exif=exif)
+    return SimpleUploadedFile("scene.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def test_submit_stores_lat_long_and_address_string(client, grid, people):
+    r = _post(client, _key(people.grid_worker), grid, lat="40.1432519", long="117.1210448")
+    assert r.status_code == 201, r.content
+    req = ServiceRequest.objects.get()
+    assert (str(req.latitude), str(req.longitude)) == ("40.143252", "117.121045")
+    assert req.address == "甲村河边"
+
+
+def test_submit_without_lat_long_stores_none(client, grid, people):
+    assert _post(client, _key(people.grid_worker), grid, lat="", long="").status_code == 201
+    req = ServiceRequest.objects.get()
+    assert (req.latitude, req.longitude) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("lat", "long", "message"),
+    [
+        ("91", "117.1", "纬度（lat）应为 -90 到 90 之间的数字"),
+        ("-90.0001", "117.1", "纬度（lat）应为 -90 到 90 之间的数字"),
+        ("40.1", "180.5", "经度（long）应为 -180 到 180 之间的数字"),
+        ("北纬40度", "117.1", "纬度（lat）应为 -90 到 90 之间的数字"),
+        ("NaN", "117.1", "纬度（lat）应为 -90 到 90 之间的数字"),
+        ("40.1", "Infinity", "经度（long）应为 -180 到 180 之间的数字"),
+        ("40.1", "", "纬度（lat）和经度（long）须同时提供"),
+        ("", "117.1", "纬度（lat）和经度（long）须同时提供"),
+    ],
+)
+def test_bad_lat_long_is_an_open311_400_in_chinese_and_nothing_is_stored(
+    client, grid, people, lat, long, message
+):
+    r = _post(client, _key(people.grid_worker), grid, lat=lat, long=long, media=photo())
+    assert r.status_code == 400
+    assert r.json() == [{"code": 400, "description": message}]
+    assert not ServiceRequest.objects.exists()
+    assert not RequestPhoto.objects.exists()
+    assert not AuditLog.objects.filter(action="request.submit").exists()
+
+
+def test_the_range_edges_are_accepted(client, grid, people):
+    key = _key(people.grid_worker)
+    assert _post(client, key, grid, lat="-90", long="180").status_code == 201
+    assert _post(client, key, grid, lat="90", long="-180").status_code == 201
+
+
+def test_lat_long_are_rounded_for_the_public_and_exact_for_a_key_that_may_view(
+    client, grid, people
+):
+    submit(grid, latitude="40.143252", longitude="117.121545")
+    (public,) = client.get(f"{BASE}/requests.json").json()
+    assert (public["lat"], public["long"]) == (40.143, 117.122)
+    (staff,) = client.get(f"{BASE}/requests.json", {"api_key": _key(people.grid_worker)}).json()
+    assert (staff["lat"], staff["long"]) == (40.143252, 117.121545)
+    (other,) = client.get(f"{BASE}/requests.json", {"api_key": _key(people.township_b)}).json()
+    assert (other["lat"], other["long"]) == (40.143, 117.122)
+
+
+def test_a_request_without_a_location_has_null_lat_long(client, grid, people):
+    submit(grid)
+    (row,) = client.get(f"{BASE}/requests.json", {"api_key": _key(people.grid_worker)}).json()
+    assert (row["lat"], row["long"]) == (None, None)
+
+
+def test_media_url_is_null_publicly_and_a_gated_url_for_a_key_that_may_view(client, grid, people):
+    key = _key(people.grid_worker)
+    assert _post(client, key, grid, media=_jpeg_with_exif()).status_code == 201
+    req = ServiceRequest.objects.get()
+    (public,) = client.get(f"{BASE}/requests/{req.tracking_code}.json").json()
+    assert public["media_url"] is None
+    (other,) = client.get(
+        f"{BASE}/requests/{req.tracking_code}.json", {"api_key": _key(people.township_b)}
+    ).json()
+    assert other["media_url"] is None
+    (staff,) = client.get(
+        f"{BASE}/requests/{req.tracking_code}.json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    ).json()
+    url = staff["media_url"]
+    photo_row = RequestPhoto.objects.get(request=req)
+    assert url == f"http://testserver{BASE}/media/{photo_row.pk}"
+    path = url.removeprefix("http://testserver")
+
+    # The URL alone is not enough: no key → 403, a key that may not view → 404.
+    assert client.get(path).status_code == 403
+    assert client.get(path, {"api_key": _key(people.township_b)}).status_code == 404
+    r = client.get(path, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert r.status_code == 200
+    assert r["Content-Type"].startswith("image/")
+    assert r["X-Content-Type-Options"] == "nosniff"
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(b"".join(r.streaming_content)))
+    assert dict(image.getexif()) == {}  # the camera's EXIF was stripped on upload
+
+
+def test_media_url_prefers_the_residents_photo_then_the_report(client, grid, people, doer):
+    req, token = submit(grid)
+    req._raw_token = token
+    key = _key(people.grid_worker)
+
+    def media_url() -> Any:
+        (row,) = client.get(f"{BASE}/requests.json", {"api_key": key}).json()
+        return row["media_url"]
+
+    assert media_url() is None  # no photo yet
+    drive(req, "reported", people=people, member=doer)
+    report_photo = RequestPhoto.objects.get(request=req, stage="report")
+    assert media_url().endswith(f"/media/{report_photo.pk}")
+
+    ServiceRequest.objects.all().delete()
+    req, token = submit(grid, category_code="sanitation", photos=[photo(), photo()])
+    req._raw_token = token
+    drive(req, "reported", people=people, member=doer)
+    first = RequestPhoto.objects.filter(request=req, stage="submit").order_by("id").first()
+    assert first is not None
+    assert media_url().endswith(f"/media/{first.pk}")
+
+
+def test_unknown_media_is_a_json_404(client, people):
+    r = client.get(f"{BASE}/media/999999", {"api_key": _key(people.grid_worker)})
+    assert r.status_code == 404
+    assert r.json() == [{"code": 404, "description": "未找到该照片"}]
+
+
+def test_list_query_count_is_constant_with_a_key_and_photos(
+    client, tree, grid, people, django_assert_max_num_queries
+):
+    key = _key(people.county_admin)
+    client.get(f"{BASE}/requests.json", {"api_key": key})  # the token's last_used_at write
+    for _ in range(2):
+        submit(grid, category_code="sanitation", photos=[photo()], latitude=40, longitude=117)
+    with django_assert_max_num_queries(20) as small:
+        rows = client.get(f"{BASE}/requests.json", {"api_key": key}).json()
+    assert all(r["media_url"] for r in rows)
+    other = make_grid(tree.village_a2, "乙村网格")
+    for _ in range(4):
+        submit(other, category_code="sanitation", photos=[photo()])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        rows = client.get(f"{BASE}/requests.json", {"api_key": key}).json()
+    assert len(rows) == 6
