@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -240,25 +240,33 @@ def _settled_q() -> Q:
     return Q(paid__gte=F("expected"))
 
 
+_PAID_THROUGH = {
+    "first_open": Min("month", filter=~_settled_q()),
+    "last_settled": Max("month", filter=_settled_q()),
+    "first_month": Min("month"),
+}
+
+
+def _paid_through_from(r: Mapping[str, Any]) -> dt.date | None:
+    """交至年月 from the aggregates of ``_PAID_THROUGH`` over one member's months."""
+    if r["first_open"] is not None:
+        return add_months(r["first_open"], -1) if r["first_open"] > r["first_month"] else None
+    return r["last_settled"]
+
+
 def paid_through_many(member_ids: list[int]) -> dict[int, dt.date]:
     """交至年月 per member: the month before the first month not fully paid, or the last month
     on record when every month is paid (members without any month are left out). One query."""
     rows = (
         DuesMonth.objects.filter(member_id__in=member_ids)
         .values("member_id")
-        .annotate(
-            first_open=Min("month", filter=~_settled_q()),
-            last_settled=Max("month", filter=_settled_q()),
-            first_month=Min("month"),
-        )
+        .annotate(**_PAID_THROUGH)
     )
     result: dict[int, dt.date] = {}
     for r in rows:
-        if r["first_open"] is not None:
-            if r["first_open"] > r["first_month"]:
-                result[r["member_id"]] = add_months(r["first_open"], -1)
-        elif r["last_settled"] is not None:
-            result[r["member_id"]] = r["last_settled"]
+        month = _paid_through_from(r)
+        if month is not None:
+            result[r["member_id"]] = month
     return result
 
 
@@ -304,11 +312,12 @@ def member_statement(member: Member, *, today: dt.date, months: int = 12) -> Sta
         .select_related("reduction")
         .order_by("-month")
     )
-    owed_rows = DuesMonth.objects.filter(
-        member=member, due_month__lt=this_month, paid__lt=F("expected")
-    ).aggregate(
-        owed=Sum(ExpressionWrapper(F("expected") - F("paid"), output_field=MONEY)),
-        n=Count("id"),
+    # Arrears and the paid-through month in one pass over the member's rows.
+    overdue = Q(due_month__lt=this_month, paid__lt=F("expected"))
+    owed_rows = DuesMonth.objects.filter(member=member).aggregate(
+        owed=Sum(ExpressionWrapper(F("expected") - F("paid"), output_field=MONEY), filter=overdue),
+        n=Count("id", filter=overdue),
+        **_PAID_THROUGH,
     )
     profile = dues_profile_on(member, this_month)
     q = None
@@ -319,7 +328,7 @@ def member_statement(member: Member, *, today: dt.date, months: int = 12) -> Sta
         this_month=this_month,
         quote=q,
         profile=profile,
-        paid_through=paid_through(member),
+        paid_through=_paid_through_from(owed_rows),
         months=rows,
         payments=list(
             DuesPayment.objects.filter(member=member)
@@ -348,52 +357,42 @@ class LapseAlert:
     meetings: int = 0  # meetings the member was invited to in those months
 
 
-def _quarterly_ids(org: Organization) -> set[int]:
-    return set(
-        DuesBranchSetting.objects.filter(
-            subtree_q("org_path", org.path), mode=DuesBranchSetting.Mode.QUARTERLY
-        ).values_list("branch_id", flat=True)
-    )
-
-
 def lapse_alerts(
     *, org: Organization, today: dt.date, limit: int = 500, absences_for: int | None = None
 ) -> list[LapseAlert]:
     """Members of the subtree who paid nothing in each of the last N overdue months (N from
     the rules, 党章第九条: six), with their unexcused absences from organizational life in the
     same months (for the first ``absences_for`` alerts, or all). A reduced month still owes
-    its amount; an exempted month (owes 0) breaks the run. Two or three aggregate queries, plus
-    one for the runs, one for names and one for absences."""
+    its amount; an exempted month (owes 0) breaks the run.
+
+    A month is overdue once its due month has passed, so the window follows each row's own
+    ``due_month``: a monthly branch's last N months before this one, a quarterly branch's N
+    months up to the last closed quarter. One grouped query over the covering index of open
+    months (``org_path`` range), then one each for the runs, the names and the absences."""
     this_month = first_of_month(today)
     n = policy_in_force(this_month).lapse_months
-    quarterly = _quarterly_ids(org)
-    hits: dict[int, dt.date] = {}  # member → last overdue month of their branch's mode
-    for is_quarterly in (False, True):
-        if is_quarterly and not quarterly:
-            continue
-        last = last_closed_month(this_month, quarterly=is_quarterly)
-        first = add_months(last, -(n - 1))
-        # Nothing paid and something owed, in every month of the window: the rows are all
-        # "open" (paid < expected), so only the partial index of open months is read.
-        qs = DuesMonth.objects.filter(
+    first_monthly = add_months(last_closed_month(this_month, quarterly=False), -(n - 1))
+    first_quarterly = add_months(last_closed_month(this_month, quarterly=True), -(n - 1))
+    # Nothing paid and something owed in every overdue month of the window: the rows are all
+    # "open" (paid < expected), so only the partial covering index of open months is read.
+    # A row due in its own month (monthly, or a quarter's last month) counts from the monthly
+    # window's start; a quarter's earlier months from the quarterly one (never later: a
+    # quarter's last month cannot fall between the two starts).
+    rows = (
+        DuesMonth.objects.filter(
             subtree_q("org_path", org.path),
-            month__gte=first,
-            month__lte=last,
+            month__gte=first_quarterly,
+            due_month__lt=this_month,
             paid__lt=F("expected"),
             paid=0,
         )
-        qs = (
-            qs.filter(branch_id__in=quarterly)
-            if is_quarterly
-            else qs.exclude(branch_id__in=quarterly)
-        )
-        for r in (
-            qs.values("member_id")
-            .annotate(unpaid=Count("id"))
-            .filter(unpaid=n)
-            .order_by("member_id")[:limit]
-        ):
-            hits[r["member_id"]] = last
+        .exclude(due_month=F("month"), month__lt=first_monthly)
+        .values("member_id")
+        .annotate(unpaid=Count("id"), last=Max("month"))
+        .filter(unpaid__gte=n)
+        .order_by("member_id")[:limit]
+    )
+    hits: dict[int, dt.date] = {r["member_id"]: r["last"] for r in rows}
     if not hits:
         return []
     # How long the run really is: from the month after the last payment (or the first month).
@@ -562,6 +561,7 @@ class BranchLedger:
     rows: list[LedgerRow]
     totals: Totals
     one_offs: list[DuesPayment]
+    setting: DuesBranchSetting | None = None
 
 
 def _ledger_rows(
@@ -642,9 +642,8 @@ def branch_ledger(*, branch: Organization, month: dt.date, today: dt.date) -> Br
         .only("id", "name", "branch_id", "org_path", "status", "category", "user_id")
         .order_by("name_initials", "id")
     )
-    quarterly = DuesBranchSetting.objects.filter(
-        branch=branch, mode=DuesBranchSetting.Mode.QUARTERLY
-    ).exists()
+    setting = DuesBranchSetting.objects.filter(branch=branch).first()
+    quarterly = setting is not None and setting.mode == DuesBranchSetting.Mode.QUARTERLY
     _with_projection(members, rows, month, quarterly)
     ledger_rows = _ledger_rows(members, rows, month, today)
     end = add_months(month, 1)
@@ -672,7 +671,7 @@ def branch_ledger(*, branch: Organization, month: dt.date, today: dt.date) -> Br
         totals.one_off += p.amount
         totals.to_central += p.amount if p.to_central else ZERO
     _propose(ledger_rows, month, today, quarterly)
-    return BranchLedger(branch, month, quarterly, ledger_rows, totals, one_offs)
+    return BranchLedger(branch, month, quarterly, ledger_rows, totals, one_offs, setting)
 
 
 # --- subtree summary ---------------------------------------------------------------------------
@@ -753,8 +752,8 @@ def org_summary(
         .annotate(owed=Sum(ExpressionWrapper(F("expected") - F("paid"), output_field=MONEY)))
     ):
         by[a["p"]].owed = _cents(a["owed"])
-    if alerts is None:
-        alerts = lapse_alerts(org=org, today=today, limit=5000)
+    if alerts is None:  # only counted here: no absences needed
+        alerts = lapse_alerts(org=org, today=today, limit=5000, absences_for=0)
     for alert in alerts:
         by[alert.org_path[:width]].lapse += 1
     rows = [SummaryRow(c, by.get(c.path, Totals()), c.org_type in BRANCH_TYPES) for c in children]

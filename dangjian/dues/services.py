@@ -258,7 +258,7 @@ def _is_quarterly(branch_id: int) -> bool:
 
 
 def _check_regular_months(
-    member: Member, first: dt.date, last: dt.date, this_month: dt.date
+    member: Member, first: dt.date, last: dt.date, this_month: dt.date, *, limit: int
 ) -> tuple[dt.date, DuesBackPayApproval | None]:
     """The months a regular payment may cover; returns the back-payment limit and the approval
     that allows older months (if any are older)."""
@@ -268,7 +268,8 @@ def _check_regular_months(
         raise ValidationError(
             {"last_month": [f"一次最多登记 {MAX_PAYMENT_MONTHS} 个月的党费，请分次登记"]}
         )
-    quarterly = _is_quarterly(member.branch_id)
+    # Only a month after this one needs the branch's mode (quarterly may pay the quarter).
+    quarterly = last > this_month and _is_quarterly(member.branch_id)
     latest = quarter_end(this_month) if quarterly else this_month
     if last > latest:
         raise ValidationError(
@@ -282,7 +283,6 @@ def _check_regular_months(
     joined = member.joined_on.replace(day=1)
     if first < joined:
         raise ValidationError({"first_month": [f"{first:%Y年%m月}早于入党年月，不应交纳党费"]})
-    limit = backpay_months(this_month)
     earliest = add_months(this_month, -limit)
     approval = None
     if first < earliest:
@@ -384,14 +384,19 @@ def dues_payment_record(
         last_month = last_month or first_month
         _check_month(first_month, "first_month")
         _check_month(last_month, "last_month")
-        _, approval = _check_regular_months(member, first_month, last_month, this_month)
+        _, approval = _check_regular_months(
+            member, first_month, last_month, this_month, limit=policy.backpay_months
+        )
         months = month_span(first_month, last_month)
-        months_open(members=[member], months=months)
-        rows = list(
+        locked = (
             DuesMonth.objects.select_for_update()
             .filter(member=member, month__in=months)
             .order_by("month")
         )
+        rows = list(locked)
+        if len(rows) < len(months):  # a month not opened yet: open it at what it owes
+            months_open(members=[member], months=months)
+            rows = list(locked.all())
         missing = sorted(set(months) - {r.month for r in rows})
         if missing:
             raise ValidationError(
