@@ -58,6 +58,7 @@ from dangjian.points.models import (
 )
 from dangjian.points.rules import Band, assign_stars, period_window, score_from_balance
 from dangjian.points.selectors import competition_ranks
+from dangjian.points.services import balances_rebuild
 
 MONTHS_BACK = {"county": 11, "city": 1}  # whole months before the current one
 DEMO_USERNAME = "village_secretary"
@@ -290,6 +291,9 @@ def seed_points(*, rng_seed: int, today: dt.date, scale: str) -> int:
             _close_periods(ledger, schemes, members, first, today, now)
             _stars(rng_seed, schemes, branches, tiers, ledger, today, demo)
         _demo_branch(demo, items, today)
+        # The open periods' balances, materialised from the ledger just written.
+        for scheme in schemes.values():
+            balances_rebuild(scheme=scheme)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [PointsEntry]):
                 cursor.execute(sql)
@@ -417,10 +421,12 @@ def _close_periods(
         scheme = schemes.get(start.year)
         if scheme is None:
             continue
-        period = PointsPeriod.objects.create(
-            scheme=scheme, kind=kind, start=start, end=end,
-            state=PointsPeriod.State.CLOSED, closed_at=now,
+        # Awards booked before the seed (approved meetings) may have opened the period already.
+        period, _ = PointsPeriod.objects.update_or_create(
+            scheme=scheme, kind=kind, start=start,
+            defaults={"end": end, "state": PointsPeriod.State.CLOSED, "closed_at": now},
         )  # fmt: skip
+        PointsBalance.objects.filter(period=period).delete()
         year_start = dt.date(start.year, 1, 1)
         values: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
         rows: list[dict[str, Any]] = []

@@ -1,8 +1,9 @@
 """积分制管理 and 党员星级评定: rule catalogues, the append-only ledger, periods, stars, 双亮.
 
 The ledger (``PointsEntry``) is append-only: a correction is a reversing entry that points at
-the entry it cancels. A balance is always ``base + sum(entries)``; ``PointsBalance`` rows are
-a frozen copy written when a period closes and can be reconciled against the ledger.
+the entry it cancels. A balance is always ``base + sum(entries)``; ``PointsBalance`` rows
+materialise it per member and period: kept current by every write while the period is open,
+frozen when it closes, and always reconcilable against the ledger.
 """
 
 from __future__ import annotations
@@ -266,20 +267,32 @@ class PointsEntry(OrgPathCopy):
 
 
 class PointsBalance(OrgPathCopy):
-    """A member's frozen balance at the close of a period (reconcilable from the ledger)."""
+    """A member's balance in a period: ``earned`` inside it, ``balance`` = base + year to its end.
+
+    Open periods: the services that book an entry update these rows in the same transaction
+    (every period of the year that ends on or after the entry's day; missing rows are filled
+    from the ledger), so a member has a row for each period ending on or after their first entry
+    of the year, and no row means "base, nothing earned". Closed periods: written by
+    ``period_close`` for every member and frozen. ``points_reconcile`` checks both against the
+    ledger and rebuilds open rows.
+    """
 
     period = models.ForeignKey(
         PointsPeriod, verbose_name="周期", on_delete=models.CASCADE, related_name="balances"
     )
     member = models.ForeignKey(
-        "members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+"
+        "members.Member",
+        verbose_name="党员",
+        on_delete=models.CASCADE,
+        related_name="points_balances",
     )
     branch = models.ForeignKey(
         "orgs.Organization", verbose_name="党支部", on_delete=models.CASCADE, related_name="+"
     )
     earned = models.DecimalField("本期得分", max_digits=8, decimal_places=1)
     balance = models.DecimalField("期末积分", max_digits=8, decimal_places=1)
-    rank_in_branch = models.PositiveIntegerField("支部排名")
+    # Frozen at the close; open periods rank live on the board.
+    rank_in_branch = models.PositiveIntegerField("支部排名", null=True, blank=True)
 
     class Meta:
         verbose_name = "期末积分"

@@ -46,6 +46,32 @@ def period_window(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     raise ValueError(f"unknown period kind: {kind}")
 
 
+def year_windows(year: int) -> list[tuple[str, dt.date, dt.date]]:
+    """The 17 periods of a year: 12 months, 4 quarters and the year, as (kind, start, end)."""
+    out = [
+        (str(PeriodKind.MONTH), *period_window(PeriodKind.MONTH, dt.date(year, m, 1)))
+        for m in range(1, 13)
+    ]
+    out += [
+        (str(PeriodKind.QUARTER), *period_window(PeriodKind.QUARTER, dt.date(year, m, 1)))
+        for m in (1, 4, 7, 10)
+    ]
+    out.append((str(PeriodKind.YEAR), dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    return out
+
+
+def window_sums(
+    months: Sequence[Decimal], base: Decimal, start: dt.date, end: dt.date
+) -> tuple[Decimal, Decimal]:
+    """(earned in [start, end], base + year to ``end``) from a year's 12 monthly sums.
+
+    Periods are whole months, quarters or the year, so month sums are enough.
+    """
+    earned = sum((months[m - 1] for m in range(start.month, end.month + 1)), Decimal(0))
+    ytd = sum((months[m - 1] for m in range(1, end.month + 1)), Decimal(0))
+    return earned, base + ytd
+
+
 def period_label(kind: str, start: dt.date) -> str:
     if kind == PeriodKind.MONTH:
         return f"{start.year}年{start.month}月"

@@ -1,8 +1,9 @@
 """Reads beyond one row: balances, the board (张榜晒分), the passbook, pending reports, stars.
 
-A balance is ``base + sum(entries of the year up to the day)``, always from the ledger, except
-for a closed period, whose board reads the balances frozen at the close. Every read here is a
-fixed number of queries (grouped sums over the copied organization path).
+A balance is ``base + sum(entries of the year up to the day)``. Boards and the passbook read it
+from the materialised ``PointsBalance`` rows (kept current by the services, frozen at a close);
+the reconcile reads here recompute it from the ledger, the source of truth. Every read is a
+fixed number of queries.
 """
 
 from __future__ import annotations
@@ -11,15 +12,29 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import is_within, subtree_q
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.points.models import (
     Commitment,
+    PeriodKind,
     PointsBalance,
     PointsClaim,
     PointsEntry,
@@ -27,11 +42,22 @@ from dangjian.points.models import (
     PointsScheme,
     StarRating,
 )
-from dangjian.points.rules import catalogue_for, period_label
+from dangjian.points.rules import catalogue_for, period_label, window_sums, year_windows
+
+TENTH = Decimal("0.1")
 
 BOARD_MAX_ROWS = 500
 BELOW_MAX_ROWS = 200
 PASSBOOK_PAGE = 30
+
+
+def money(value: Any) -> Decimal:
+    """A points amount read from an expression (SQLite returns floats there) on the 0.1 grid."""
+    return (
+        Decimal(value or 0).quantize(TENTH)
+        if not isinstance(value, float)
+        else (Decimal(repr(value)).quantize(TENTH))
+    )
 
 
 def current_members(org: Organization) -> QuerySet[Member]:
@@ -119,16 +145,42 @@ class Board:
         return self.total > len(self.rows)
 
 
-def closed_period(scheme: PointsScheme | None, kind: str, start: dt.date) -> PointsPeriod | None:
+def board_period(scheme: PointsScheme | None, kind: str, start: dt.date) -> PointsPeriod | None:
+    """The period row of ``scheme`` for (kind, start), open or closed; None when never written."""
     if scheme is None:
         return None
-    return PointsPeriod.objects.filter(
-        scheme=scheme, kind=kind, start=start, state=PointsPeriod.State.CLOSED
-    ).first()
+    return PointsPeriod.objects.filter(scheme=scheme, kind=kind, start=start).first()
+
+
+def _with_balances(
+    qs: QuerySet[Member], period: PointsPeriod | None, base: Decimal
+) -> QuerySet[Member]:
+    """Members annotated with ``bal`` and ``earned`` in ``period`` (no row: base, nothing earned).
+
+    One LEFT JOIN on the (period, member) unique index; without a period row nobody under the
+    scheme has an entry that year, so everyone stands at base.
+    """
+    money = DecimalField(max_digits=8, decimal_places=1)
+    if period is None:
+        return qs.annotate(
+            bal=Value(base, output_field=money), earned=Value(Decimal(0), output_field=money)
+        )
+    return qs.annotate(
+        pb=FilteredRelation("points_balances", condition=Q(points_balances__period=period)),
+        bal=Coalesce(F("pb__balance"), Value(base), output_field=money),
+        earned=Coalesce(F("pb__earned"), Value(Decimal(0)), output_field=money),
+    )
 
 
 def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Board:
-    """张榜: every current member of ``org``'s subtree ranked by balance at the period's end."""
+    """张榜: every current member of ``org``'s subtree ranked by balance at the period's end.
+
+    Reads the materialised balances (open or closed period): the members' path range LEFT JOIN
+    their balance row, ordered by balance and limited — the top rows (with the total as a
+    window count), and, when the board is longer than that, the lowest rows for the
+    below-the-line list. Names, stars and commitments only for the rows shown. Eight queries
+    whatever the size. Ties at the cut-off are taken by member id; shown ties sort by name.
+    """
     cat = catalogue_for(org, start.year)
     scheme = cat.base
     base = scheme.base_points if scheme else Decimal(0)
@@ -145,54 +197,66 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
         total=0,
         as_of=min(end, timezone.localdate()),
     )
-    members = list(
-        current_members(org).select_related("branch").values_list("id", "name", "branch__name")
-    )
-    frozen = closed_period(scheme, kind, start)
-    if frozen is not None:
-        out.closed = True
-        snap = {
-            b.member_id: (b.earned, b.balance)
-            for b in PointsBalance.objects.filter(period=frozen).filter(
-                subtree_q("org_path", org.path)
-            )
-        }
-        sums = {k: (v[0], v[1] - base) for k, v in snap.items()}
-    else:
-        sums = ledger_sums(org=org, year_start=dt.date(start.year, 1, 1), start=start, end=end)
-    values = [(mid, base + sums.get(mid, (Decimal(0), Decimal(0)))[1]) for mid, _, _ in members]
-    ranks = competition_ranks(values)
-    out.total = len(members)
-    stars = dict(
-        StarRating.objects.filter(subtree_q("org_path", org.path), is_current=True).values_list(
-            "member_id", "stars"
+    period = board_period(scheme, kind, start)
+    out.closed = period is not None and period.state == PointsPeriod.State.CLOSED
+    members = _with_balances(current_members(org), period, base)
+    top = [
+        (mid, money(bal), money(earned), total)
+        for mid, bal, earned, total in members.annotate(total=Window(Count("id")))
+        .order_by("-bal", "id")  # type: ignore[misc]  # annotations
+        .values_list("id", "bal", "earned", "total")[:BOARD_MAX_ROWS]
+    ]
+    out.total = top[0][3] if top else 0
+    lowest = top[::-1]
+    if out.total > len(top):
+        lowest = [
+            (mid, money(bal), money(earned), 0)
+            for mid, bal, earned in members.order_by("bal", "-id").values_list(  # type: ignore[misc]
+                "id", "bal", "earned"
+            )[:BELOW_MAX_ROWS]
+        ]
+    below = [r for r in lowest if r[1] < out.threshold]
+    # Competition ranks are exact inside the top rows: everyone above them is among them.
+    ranks = competition_ranks([(mid, bal) for mid, bal, _e, _t in top])
+    ids = {r[0] for r in top} | {r[0] for r in below}
+    names = {
+        mid: (name, branch)
+        for mid, name, branch in Member.objects.filter(pk__in=ids).values_list(
+            "id", "name", "branch__name"
         )
-    )
+    }
+    stars = current_stars(ids)
     pledges = dict(
-        Commitment.objects.filter(subtree_q("org_path", org.path), year=start.year).values_list(
+        Commitment.objects.filter(member_id__in=ids, year=start.year).values_list(
             "member_id", "text"
         )
     )
-    rows = []
-    for mid, name, branch in members:
-        earned, ytd = sums.get(mid, (Decimal(0), Decimal(0)))
-        balance = base + ytd
-        rows.append(
-            BoardRow(
-                member_id=mid,
-                name=name,
-                branch=branch,
-                earned=earned,
-                balance=balance,
-                rank=ranks[mid] if out.ranked else None,
-                below=balance < out.threshold,
-                stars=stars.get(mid, 0),
-                commitment=pledges.get(mid, ""),
-            )
+
+    def row(mid: int, balance: Decimal, earned: Decimal) -> BoardRow:
+        name, branch = names.get(mid, ("", ""))
+        return BoardRow(
+            member_id=mid,
+            name=name,
+            branch=branch,
+            earned=earned,
+            balance=balance,
+            rank=ranks.get(mid) if out.ranked else None,
+            below=balance < out.threshold,
+            stars=stars.get(mid, 0),
+            commitment=pledges.get(mid, ""),
         )
-    rows.sort(key=lambda r: (-r.balance, r.name, r.member_id))
-    out.rows = rows[:BOARD_MAX_ROWS]
-    out.below = [r for r in reversed(rows) if r.below][:BELOW_MAX_ROWS]
+
+    out.rows = sorted(
+        (row(mid, bal, earned) for mid, bal, earned, _t in top),
+        key=lambda r: (-r.balance, r.name, r.member_id),
+    )
+    # Lowest first; equal balances by name and id descending (the board's order reversed).
+    out.below = sorted(
+        (row(mid, bal, earned) for mid, bal, earned, _t in below),
+        key=lambda r: (r.name, r.member_id),
+        reverse=True,
+    )
+    out.below.sort(key=lambda r: r.balance)
     return out
 
 
@@ -250,25 +314,38 @@ def member_entries(
 def passbook(
     *, member: Member, today: dt.date, year: int | None = None, cursor: str = ""
 ) -> Passbook:
-    """积分存折: the year's balance, entries with reasons and sources, rank in the branch."""
+    """积分存折: the year's balance, entries with reasons and sources, rank in the branch.
+
+    Balance, this month's points and the branch rank come from the materialised balances of
+    the year and the month (one query over the branch's members).
+    """
     year = year or today.year
     cat = catalogue_for(member.branch, year)
     base = cat.base.base_points if cat.base else Decimal(0)
     end = min(today, dt.date(year, 12, 31))
     month_start = dt.date(end.year, end.month, 1)
-    branch_ids = list(
-        Member.objects.filter(branch_id=member.branch_id)
-        .exclude(status=Member.Status.FORMER)
-        .values_list("id", flat=True)
+    periods: dict[str, PointsPeriod] = {}
+    if cat.base is not None:
+        wanted = Q(kind=PeriodKind.YEAR, start=dt.date(year, 1, 1)) | Q(
+            kind=PeriodKind.MONTH, start=month_start
+        )
+        periods = {p.kind: p for p in PointsPeriod.objects.filter(wanted, scheme=cat.base)}
+    branch = Member.objects.filter(branch_id=member.branch_id).exclude(status=Member.Status.FORMER)
+    branch = _with_balances(branch, periods.get(PeriodKind.YEAR), base)
+    month = periods.get(PeriodKind.MONTH)
+    if month is not None:
+        branch = branch.annotate(
+            pm=FilteredRelation("points_balances", condition=Q(points_balances__period=month)),
+            month_earned=F("pm__earned"),
+        )
+    else:
+        branch = branch.annotate(month_earned=Value(None, output_field=DecimalField()))
+    rows = list(branch.values_list("id", "bal", "month_earned"))
+    ranks = competition_ranks([(mid, money(bal)) for mid, bal, _ in rows])
+    mine = next(
+        ((money(b), money(m)) for mid, b, m in rows if mid == member.pk),
+        (base, Decimal(0)),
     )
-    sums = ledger_sums(
-        members=Member.objects.filter(pk__in=branch_ids),
-        year_start=dt.date(year, 1, 1),
-        start=month_start,
-        end=end,
-    )
-    ranks = competition_ranks([(mid, sums.get(mid, (0, Decimal(0)))[1]) for mid in branch_ids])
-    mine = sums.get(member.pk, (Decimal(0), Decimal(0)))
     min_members = cat.base.board_min_members if cat.base else 0
     entries, nxt = member_entries(member, year=year, cursor=cursor)
     reversed_ids = set(
@@ -280,10 +357,10 @@ def passbook(
         member=member,
         year=year,
         base=base,
-        balance=base + mine[1],
-        earned_this_month=mine[0],
-        rank=ranks.get(member.pk) if len(branch_ids) >= min_members else None,
-        branch_size=len(branch_ids),
+        balance=mine[0],
+        earned_this_month=mine[1],
+        rank=ranks.get(member.pk) if len(rows) >= min_members else None,
+        branch_size=len(rows),
         threshold=cat.base.low_threshold if cat.base else Decimal(0),
         entries=entries,
         next_cursor=nxt,
@@ -328,3 +405,123 @@ def period_reconcile(period: PointsPeriod) -> list[Mismatch]:
         if live != frozen:
             out.append(Mismatch(mid, frozen, live))
     return out
+
+
+# --- materialised balances against the ledger ---------------------------------------------
+
+
+def scheme_members_q(scheme: PointsScheme, field: str = "org_path") -> Q:
+    """Rows (by a copied path ``field``) under the members whose base catalogue is ``scheme``:
+    its scope's subtree (everything for the default) minus deeper counties with their own."""
+    q = subtree_q(field, scheme.scope.path) if scheme.scope else Q()
+    floor = len(scheme.scope.path) if scheme.scope else -1
+    inner = PointsScheme.objects.filter(
+        year=scheme.year, kind=PointsScheme.Kind.BASE, is_active=True, scope__isnull=False
+    ).exclude(pk=scheme.pk)
+    for other in inner.select_related("scope"):
+        if other.scope is None:
+            continue
+        if len(other.scope.path) > floor and (
+            scheme.scope is None or is_within(other.scope.path, scheme.scope.path)
+        ):
+            q &= ~subtree_q(field, other.scope.path)
+    return q
+
+
+@dataclass(frozen=True)
+class LedgerYear:
+    """One member's year from the ledger: 12 monthly sums, the first entry day, branch, path."""
+
+    member_id: int
+    branch_id: int
+    org_path: str
+    first: dt.date
+    months: tuple[Decimal, ...]
+
+
+def ledger_months(
+    *, scheme: PointsScheme, member_ids: list[int] | None = None
+) -> dict[int, LedgerYear]:
+    """Each member's monthly sums for the scheme's year, in one pass over the year's entries."""
+    year = scheme.year
+    qs = PointsEntry.objects.filter(
+        occurred_on__gte=dt.date(year, 1, 1), occurred_on__lte=dt.date(year, 12, 31)
+    )
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
+    else:
+        qs = qs.filter(scheme_members_q(scheme, "member__org_path"))
+    sums = {
+        f"m{n}": Sum("points", filter=Q(occurred_on__gte=s, occurred_on__lte=e))
+        for n, (_k, s, e) in enumerate(year_windows(year)[:12], start=1)
+    }
+    rows = qs.values("member_id", "member__branch_id", "member__org_path").annotate(
+        first=Min("occurred_on"), **sums
+    )
+    out: dict[int, LedgerYear] = {}
+    for raw in rows:
+        r = cast(dict[str, Any], raw)
+        out[r["member_id"]] = LedgerYear(
+            member_id=r["member_id"],
+            branch_id=r["member__branch_id"],
+            org_path=r["member__org_path"],
+            first=r["first"],
+            months=tuple(money(r[f"m{n}"]) for n in range(1, 13)),
+        )
+    return out
+
+
+def expected_balances(
+    scheme: PointsScheme, periods: list[PointsPeriod], ledger: dict[int, LedgerYear]
+) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """``{(member_id, period_id): (earned, balance)}`` the ledger implies for ``periods``.
+
+    A member has a row for every period ending on or after their first entry of the year.
+    """
+    out = {}
+    for year in ledger.values():
+        for p in periods:
+            if p.end >= year.first:
+                out[(year.member_id, p.pk)] = window_sums(
+                    year.months, scheme.base_points, p.start, p.end
+                )
+    return out
+
+
+@dataclass
+class BalanceDrift:
+    """Open-period balance rows that disagree with the ledger (all zero = consistent)."""
+
+    scheme: PointsScheme
+    checked: int = 0
+    missing: list[tuple[int, int]] = field(default_factory=list)
+    extra: list[tuple[int, int]] = field(default_factory=list)
+    wrong: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.missing) + len(self.extra) + len(self.wrong)
+
+
+def open_balance_drift(
+    scheme: PointsScheme,
+) -> tuple[BalanceDrift, dict[tuple[int, int], tuple[Decimal, Decimal]], dict[int, LedgerYear]]:
+    """Compare the open periods' balance rows of ``scheme`` with the ledger."""
+    periods = list(scheme.periods.filter(state=PointsPeriod.State.OPEN))
+    ledger = ledger_months(scheme=scheme)
+    expected = expected_balances(scheme, periods, ledger)
+    actual = {
+        (m, p): (money(e), money(b))
+        for m, p, e, b in PointsBalance.objects.filter(period__in=periods).values_list(
+            "member_id", "period_id", "earned", "balance"
+        )
+    }
+    drift = BalanceDrift(scheme=scheme, checked=len(actual))
+    for key, value in expected.items():
+        have = actual.get(key)
+        if have is None:
+            drift.missing.append(key)
+        elif have != value:
+            drift.wrong.append(key)
+    drift.extra = [key for key in actual if key not in expected]
+    return drift, expected, ledger

@@ -15,12 +15,14 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models.functions import Round
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.audit import audit_record
+from dangjian.core.bulk import insert_rows
 from dangjian.core.paths import subtree_q
 from dangjian.core.uploads import sanitize_upload
 from dangjian.core.workdays import add_working_days
@@ -50,8 +52,17 @@ from dangjian.points.rules import (
     period_label,
     period_window,
     score_from_balance,
+    year_windows,
 )
-from dangjian.points.selectors import competition_ranks, current_members, ledger_sums
+from dangjian.points.selectors import (
+    BalanceDrift,
+    competition_ranks,
+    current_members,
+    expected_balances,
+    ledger_months,
+    ledger_sums,
+    open_balance_drift,
+)
 
 
 def _invalid(message: str, code: str = "invalid", field: str | None = None) -> ValidationError:
@@ -110,9 +121,11 @@ def _book(
     source: models.Model | None,
     actor: Any,
     reason: str,
+    scheme: PointsScheme | None,
     label: str = "",
 ) -> tuple[PointsEntry | None, bool]:
-    """Insert one entry; a duplicate source returns the entry already booked (not created)."""
+    """Insert one entry and update the balances; a duplicate source returns the entry already
+    booked (not created, balances untouched)."""
     ct = ContentType.objects.get_for_model(source) if source is not None else None
     entry = PointsEntry(
         member=member,
@@ -134,6 +147,7 @@ def _book(
         if ct is None or source is None:
             raise
         return _existing(member, item, ct, source.pk), False
+    _balances_apply(member=member, scheme=scheme, on=on, points=points)
     return entry, True
 
 
@@ -178,6 +192,7 @@ def points_award_auto(
         origin=PointsEntry.Origin.AUTO,
         source=source,
         actor=actor,
+        scheme=cat.base,
         reason="系统自动记分"
         if points == item.points
         else f"系统自动记分（已达封顶，计{points}分）",
@@ -265,6 +280,7 @@ def points_award_manual(
         actor=actor,
         org_path=member.org_path,
     )
+    _balances_apply(member=member, scheme=cat.base, on=on, points=points)
     _audit(actor, "points.award", entry, {"item": item.code, "points": points, "reason": reason})
     return entry
 
@@ -287,8 +303,8 @@ def points_entry_reverse(*, actor: Any, entry: PointsEntry, reason: str) -> Poin
     on = entry.occurred_on
     if cat.base is None or period_is_closed(cat.base, on):
         on = timezone.localdate()
-        today_cat = catalogue_for(member.branch, on.year)
-        _check_open(today_cat, on)
+        cat = catalogue_for(member.branch, on.year)
+        _check_open(cat, on)
     reversal = PointsEntry(
         member=member,
         item=entry.item,
@@ -306,8 +322,127 @@ def points_entry_reverse(*, actor: Any, entry: PointsEntry, reason: str) -> Poin
             reversal.save()
     except IntegrityError:
         raise _invalid("该分录已冲正", "already_reversed") from None
+    _balances_apply(member=member, scheme=cat.base, on=on, points=reversal.points)
     _audit(actor, "points.reverse", reversal, {"reverses": entry.pk, "reason": reason})
     return reversal
+
+
+# --- materialised balances ------------------------------------------------------------------
+
+MONEY = DecimalField(max_digits=8, decimal_places=1)
+
+
+def year_periods(scheme: PointsScheme) -> list[PointsPeriod]:
+    """The 17 periods of the scheme's year (months, quarters, year), created open on first use.
+
+    Concurrent first writes both insert-or-ignore; the unique key keeps one row per period.
+    """
+    periods = list(PointsPeriod.objects.filter(scheme=scheme))
+    windows = year_windows(scheme.year)
+    if len(periods) < len(windows):
+        have = {(p.kind, p.start) for p in periods}
+        PointsPeriod.objects.bulk_create(
+            [
+                PointsPeriod(scheme=scheme, kind=kind, start=start, end=end)
+                for kind, start, end in windows
+                if (kind, start) not in have
+            ],
+            ignore_conflicts=True,
+        )
+        periods = list(PointsPeriod.objects.filter(scheme=scheme))
+    return periods
+
+
+def _balances_apply(
+    *, member: Member, scheme: PointsScheme | None, on: dt.date, points: Decimal
+) -> None:
+    """Add an entry just booked to the member's open balances, in the entry's transaction.
+
+    Every open period of the year ending on or after ``on`` gains ``points`` in its balance;
+    the periods containing ``on`` also in ``earned``. F() increments under the member lock the
+    caller holds; rows the member does not have yet are filled from the ledger (which already
+    holds the new entry). Two queries when the rows exist.
+    """
+    if scheme is None or scheme.year != on.year:
+        return
+    periods = [
+        p for p in year_periods(scheme) if p.state == PointsPeriod.State.OPEN and p.end >= on
+    ]
+    if not periods:
+        return
+    ids = [p.pk for p in periods]
+    inside = [p.pk for p in periods if p.start <= on]
+    delta = Value(points, output_field=MONEY)
+    updated = PointsBalance.objects.filter(member_id=member.pk, period_id__in=ids).update(
+        # ROUND keeps SQLite's binary arithmetic on the one-decimal grid, so ties stay ties.
+        balance=Round(F("balance") + delta, 1, output_field=MONEY),
+        earned=Round(
+            F("earned")
+            + Case(When(period_id__in=inside, then=delta), default=Value(0), output_field=MONEY),
+            1,
+            output_field=MONEY,
+        ),
+    )
+    if updated == len(ids):
+        return
+    have = set(
+        PointsBalance.objects.filter(member_id=member.pk, period_id__in=ids).values_list(
+            "period_id", flat=True
+        )
+    )
+    missing = [p for p in periods if p.pk not in have]
+    expected = expected_balances(
+        scheme, missing, ledger_months(scheme=scheme, member_ids=[member.pk])
+    )
+    PointsBalance.objects.bulk_create(
+        PointsBalance(
+            period_id=pid,
+            member_id=mid,
+            branch_id=member.branch_id,
+            org_path=member.org_path,
+            earned=earned,
+            balance=balance,
+        )
+        for (mid, pid), (earned, balance) in expected.items()
+    )
+
+
+def _chunks(values: list[int], size: int = 5000) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+@transaction.atomic
+def balances_rebuild(*, scheme: PointsScheme) -> BalanceDrift:
+    """Make the open periods' balances of ``scheme`` match the ledger; returns what was wrong.
+
+    Creates the year's periods when the year has entries, deletes rows the ledger does not
+    support, rewrites wrong ones and inserts missing ones. Closed periods stay frozen.
+    """
+    year_start, year_end = dt.date(scheme.year, 1, 1), dt.date(scheme.year, 12, 31)
+    if PointsEntry.objects.filter(occurred_on__gte=year_start, occurred_on__lte=year_end).exists():
+        year_periods(scheme)
+    drift, expected, ledger = open_balance_drift(scheme)
+    stale: dict[int, list[int]] = {}
+    for mid, pid in [*drift.extra, *drift.wrong]:
+        stale.setdefault(pid, []).append(mid)
+    for pid, mids in stale.items():
+        for chunk in _chunks(mids):
+            PointsBalance.objects.filter(period_id=pid, member_id__in=chunk).delete()
+    rows = [
+        {
+            "period_id": pid,
+            "member_id": mid,
+            "branch_id": ledger[mid].branch_id,
+            "org_path": ledger[mid].org_path,
+            "earned": expected[(mid, pid)][0],
+            "balance": expected[(mid, pid)][1],
+            "rank_in_branch": None,
+        }
+        for mid, pid in [*drift.missing, *drift.wrong]
+    ]
+    if rows:
+        insert_rows(PointsBalance, rows, as_dicts=True)
+    return drift
 
 
 # --- self-reports ---------------------------------------------------------------------------
@@ -412,6 +547,7 @@ def claim_decide(*, actor: Any, claim: PointsClaim, approve: bool, reason: str =
             origin=PointsEntry.Origin.CLAIM,
             source=claim,
             actor=actor,
+            scheme=cat.base,
             reason=claim.description,
             label=f"党员申报（{claim.created_at:%m月%d日}提交，"
             f"{getattr(actor, 'name', '') or actor}审核通过）",

@@ -144,7 +144,7 @@ def test_reversing_an_entry_of_a_closed_period_books_the_correction_today(people
     )
     rev = services.points_entry_reverse(actor=people.village_secretary, entry=entry, reason="误录")
     assert rev.occurred_on == TODAY
-    assert period_reconcile(PointsPeriod.objects.get()) == []
+    assert period_reconcile(PointsPeriod.objects.get(state="closed")) == []
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -377,6 +377,8 @@ def test_reconcile_command_reports_tampered_balances(people, tree, roll):
     out = StringIO()
     call_command("points_reconcile", stdout=out)
     assert "一致（7 名党员）" in out.getvalue()
-    PointsBalance.objects.filter(member=roll.me).update(balance=Decimal(100))
+    PointsBalance.objects.filter(member=roll.me, period__state="closed").update(
+        balance=Decimal(100)
+    )
     with pytest.raises(CommandError, match="共 1 处不一致"):
         call_command("points_reconcile", stdout=StringIO())

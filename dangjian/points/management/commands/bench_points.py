@@ -134,11 +134,11 @@ class Command(BaseCommand):
             ("(c) 乡镇榜 本季度", township),
             ("(d) 全县榜 本季度", root),
         ):
-            bench(
-                label,
-                lambda o=org: selectors.board(org=o, kind=kind, start=q_start, end=q_end),
-                org,
-            )
+
+            def read(o: Organization = org) -> Any:
+                return selectors.board(org=o, kind=kind, start=q_start, end=q_end)
+
+            bench(label, read, org)
         if closed is not None:
             c_start, c_end = closed.start, closed.end
             bench(
