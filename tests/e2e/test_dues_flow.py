@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from dangjian.dues.models import DuesPayment, DuesRuleSet
+from dangjian.dues.models import DuesMonth, DuesPayment, DuesRuleSet
 from dangjian.dues.rules import add_months
 from dangjian.dues.services import dues_profile_set
 from dangjian.members.models import Member
@@ -60,6 +60,8 @@ def roll(people, tree, dues_rules):  # type: ignore[no-untyped-def]
         )
         members.append(m)
     Member.objects.filter(pk=members[0].pk).update(user=people.member)
+    # The daily job has not opened this month yet: the ledger shows what each member will owe.
+    DuesMonth.objects.filter(month=this_month).delete()
     return members
 
 
@@ -82,6 +84,18 @@ def test_secretary_records_exports_and_the_county_summary_changes(
     sec.goto("/dues/")
     expect(sec.get_by_test_id("ledger-table")).to_be_visible()
     chen, wang, li = roll
+
+    # Opening the ledger wrote nothing: this month is projected from the dues profiles.
+    expect(sec.get_by_test_id("projected-note")).to_contain_text("3 名党员的台账尚未生成")
+    expect(sec.get_by_test_id(f"due-{li.pk}").get_by_test_id("projected")).to_be_visible()
+    expect(sec.get_by_test_id("card-expected")).to_contain_text("300.00 元")
+    assert not DuesMonth.objects.filter(month=timezone.localdate().replace(day=1)).exists()
+    sec.screenshot(path=screenshot_dir / "dues-ledger-projected.png", full_page=True)
+    sec.get_by_role("button", name="生成本月台账").click()
+    expect(sec.get_by_text("已生成")).to_be_visible()
+    expect(sec.get_by_test_id("projected-note")).to_have_count(0)
+    expect(sec.get_by_test_id("card-expected")).to_contain_text("300.00 元")  # the same numbers
+    assert DuesMonth.objects.filter(month=timezone.localdate().replace(day=1)).count() == 3
 
     this_month = timezone.localdate().replace(day=1)
     last_month = add_months(this_month, -1)
