@@ -100,10 +100,12 @@ class Book:
 # a minute, so a board that reads several applicants' rules costs no query per applicant.
 CACHE_SECONDS = 60
 _cache: dict[int, tuple[float, Book]] = {}
+_in_force: dict[dt.date, tuple[float, RuleSet]] = {}
 
 
 def clear_cache() -> None:
     _cache.clear()
+    _in_force.clear()
 
 
 def load_book(rule_set: RuleSet | int) -> Book:
@@ -141,7 +143,18 @@ def _load_book(rule_set: RuleSet | int) -> Book:
 
 
 def rule_set_for(day: dt.date) -> RuleSet:
-    """The rule set in force on ``day`` (the newest one that has started and not ended)."""
+    """The rule set in force on ``day`` (the newest one that has started and not ended);
+    cached like the books, so a page that asks several times costs one query."""
+    hit = _in_force.get(day)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rs = _rule_set_for(day)
+    _in_force[day] = (now, rs)
+    return rs
+
+
+def _rule_set_for(day: dt.date) -> RuleSet:
     from django.db.models import Q
 
     rs = (

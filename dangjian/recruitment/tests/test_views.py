@@ -346,3 +346,29 @@ def test_a_vote_without_quorum_is_a_400_and_changes_nothing(
     assert response.status_code == 400
     assert "不能召开支部大会表决（第二十二条）" in response.content.decode()
     assert not StepRecord.objects.filter(applicant=awaiting_vote, number=15).exists()
+
+
+def test_the_county_overview_costs_the_same_queries_with_more_branches_and_applicants(
+    login, people, tree, pipeline
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.orgs.services import org_create
+
+    client = login(people.county_admin)
+    url = f"/recruitment/?org={tree.county.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    for i in range(4):
+        village = org_create(
+            actor=people.county_admin, parent=tree.township_b, org_type="branch",
+            name=f"中共新{i}村支部委员会", short_name=f"新{i}村党支部", sector="rural",
+        )  # fmt: skip
+        make_applicant(people.county_admin, village, name=f"新申请人{i}")
+    client.get(url)
+    with CaptureQueriesContext(connection) as after:
+        html = client.get(url).content.decode()
+    assert "新3村党支部" in html  # a new village without development is on the list
+    assert len(after.captured_queries) == len(before.captured_queries)
