@@ -149,8 +149,8 @@ class Catalogue:
         )
 
 
-def catalogue_for(branch: Organization, year: int) -> Catalogue:
-    """The catalogue in force for ``branch`` in ``year`` (two queries)."""
+def _schemes(branch: Organization, year: int) -> tuple[PointsScheme | None, list[PointsScheme]]:
+    """The base scheme in force for ``branch`` in ``year`` and every active scheme on its chain."""
     chain = [*branch.ancestor_ids, branch.pk]
     schemes = list(
         PointsScheme.objects.filter(year=year, is_active=True)
@@ -158,7 +158,17 @@ def catalogue_for(branch: Organization, year: int) -> Catalogue:
         .select_related("scope")
     )
     bases = [s for s in schemes if s.kind == PointsScheme.Kind.BASE]
-    base = max(bases, key=lambda s: len(s.scope.path) if s.scope else -1, default=None)
+    return max(bases, key=lambda s: len(s.scope.path) if s.scope else -1, default=None), schemes
+
+
+def base_scheme_for(branch: Organization, year: int) -> PointsScheme | None:
+    """Only the base scheme of ``catalogue_for`` (its numbers and periods; one query)."""
+    return _schemes(branch, year)[0]
+
+
+def catalogue_for(branch: Organization, year: int) -> Catalogue:
+    """The catalogue in force for ``branch`` in ``year`` (two queries)."""
+    base, schemes = _schemes(branch, year)
     if base is None:
         return Catalogue(base=None)
     floor = base.scope.path if base.scope else ""

@@ -42,7 +42,7 @@ from dangjian.points.models import (
     PointsScheme,
     StarRating,
 )
-from dangjian.points.rules import catalogue_for, period_label, window_sums, year_windows
+from dangjian.points.rules import base_scheme_for, period_label, window_sums, year_windows
 
 TENTH = Decimal("0.1")
 
@@ -181,8 +181,7 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
     below-the-line list. Names, stars and commitments only for the rows shown. Eight queries
     whatever the size. Ties at the cut-off are taken by member id; shown ties sort by name.
     """
-    cat = catalogue_for(org, start.year)
-    scheme = cat.base
+    scheme = base_scheme_for(org, start.year)
     base = scheme.base_points if scheme else Decimal(0)
     out = Board(
         org=org,
@@ -219,21 +218,21 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
     # Competition ranks are exact inside the top rows: everyone above them is among them.
     ranks = competition_ranks([(mid, bal) for mid, bal, _e, _t in top])
     ids = {r[0] for r in top} | {r[0] for r in below}
-    names = {
-        mid: (name, branch)
-        for mid, name, branch in Member.objects.filter(pk__in=ids).values_list(
-            "id", "name", "branch__name"
+    # Names, current stars and the year's commitment of the rows shown: one query (both
+    # relations hold at most one row per member: unique constraints).
+    shown = Member.objects.filter(pk__in=ids).annotate(
+        star=FilteredRelation("star_ratings", condition=Q(star_ratings__is_current=True)),
+        pledge=FilteredRelation("commitments", condition=Q(commitments__year=start.year)),
+    )
+    names: dict[int, tuple[str, str, int, str]] = {
+        mid: (name, branch, stars or 0, text or "")
+        for mid, name, branch, stars, text in shown.values_list(
+            "id", "name", "branch__name", "star__stars", "pledge__text"
         )
     }
-    stars = current_stars(ids)
-    pledges = dict(
-        Commitment.objects.filter(member_id__in=ids, year=start.year).values_list(
-            "member_id", "text"
-        )
-    )
 
     def row(mid: int, balance: Decimal, earned: Decimal) -> BoardRow:
-        name, branch = names.get(mid, ("", ""))
+        name, branch, stars, pledge = names.get(mid, ("", "", 0, ""))
         return BoardRow(
             member_id=mid,
             name=name,
@@ -242,8 +241,8 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
             balance=balance,
             rank=ranks.get(mid) if out.ranked else None,
             below=balance < out.threshold,
-            stars=stars.get(mid, 0),
-            commitment=pledges.get(mid, ""),
+            stars=stars,
+            commitment=pledge,
         )
 
     out.rows = sorted(
@@ -320,16 +319,16 @@ def passbook(
     the year and the month (one query over the branch's members).
     """
     year = year or today.year
-    cat = catalogue_for(member.branch, year)
-    base = cat.base.base_points if cat.base else Decimal(0)
+    scheme = base_scheme_for(member.branch, year)
+    base = scheme.base_points if scheme else Decimal(0)
     end = min(today, dt.date(year, 12, 31))
     month_start = dt.date(end.year, end.month, 1)
     periods: dict[str, PointsPeriod] = {}
-    if cat.base is not None:
+    if scheme is not None:
         wanted = Q(kind=PeriodKind.YEAR, start=dt.date(year, 1, 1)) | Q(
             kind=PeriodKind.MONTH, start=month_start
         )
-        periods = {p.kind: p for p in PointsPeriod.objects.filter(wanted, scheme=cat.base)}
+        periods = {p.kind: p for p in PointsPeriod.objects.filter(wanted, scheme=scheme)}
     branch = Member.objects.filter(branch_id=member.branch_id).exclude(status=Member.Status.FORMER)
     branch = _with_balances(branch, periods.get(PeriodKind.YEAR), base)
     month = periods.get(PeriodKind.MONTH)
@@ -346,7 +345,7 @@ def passbook(
         ((money(b), money(m)) for mid, b, m in rows if mid == member.pk),
         (base, Decimal(0)),
     )
-    min_members = cat.base.board_min_members if cat.base else 0
+    min_members = scheme.board_min_members if scheme else 0
     entries, nxt = member_entries(member, year=year, cursor=cursor)
     reversed_ids = set(
         PointsEntry.objects.filter(reverses__in=[e.pk for e in entries]).values_list(
@@ -361,7 +360,7 @@ def passbook(
         earned_this_month=mine[1],
         rank=ranks.get(member.pk) if len(rows) >= min_members else None,
         branch_size=len(rows),
-        threshold=cat.base.low_threshold if cat.base else Decimal(0),
+        threshold=scheme.low_threshold if scheme else Decimal(0),
         entries=entries,
         next_cursor=nxt,
         pending_claims=list(

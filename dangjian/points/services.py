@@ -123,6 +123,7 @@ def _book(
     reason: str,
     scheme: PointsScheme | None,
     label: str = "",
+    periods: list[PointsPeriod] | None = None,
 ) -> tuple[PointsEntry | None, bool]:
     """Insert one entry and update the balances; a duplicate source returns the entry already
     booked (not created, balances untouched)."""
@@ -147,7 +148,7 @@ def _book(
         if ct is None or source is None:
             raise
         return _existing(member, item, ct, source.pk), False
-    _balances_apply(member=member, scheme=scheme, on=on, points=points)
+    _balances_apply(member=member, scheme=scheme, on=on, points=points, periods=periods)
     return entry, True
 
 
@@ -179,7 +180,9 @@ def points_award_auto(
     existing = _existing(member, item, ct, source.pk)
     if existing is not None:
         return existing
-    if period_is_closed(cat.base, on):
+    # The year's periods answer "is it closed?" and are reused for the balance upkeep.
+    periods = year_periods(cat.base)
+    if any(p.state == PointsPeriod.State.CLOSED and p.start <= on <= p.end for p in periods):
         return None
     points = capped_points(item.points, item.cap_points, _cap_used(member, item, on))
     if points == 0:
@@ -193,6 +196,7 @@ def points_award_auto(
         source=source,
         actor=actor,
         scheme=cat.base,
+        periods=periods,
         reason="系统自动记分"
         if points == item.points
         else f"系统自动记分（已达封顶，计{points}分）",
@@ -354,7 +358,12 @@ def year_periods(scheme: PointsScheme) -> list[PointsPeriod]:
 
 
 def _balances_apply(
-    *, member: Member, scheme: PointsScheme | None, on: dt.date, points: Decimal
+    *,
+    member: Member,
+    scheme: PointsScheme | None,
+    on: dt.date,
+    points: Decimal,
+    periods: list[PointsPeriod] | None = None,
 ) -> None:
     """Add an entry just booked to the member's open balances, in the entry's transaction.
 
@@ -366,7 +375,9 @@ def _balances_apply(
     if scheme is None or scheme.year != on.year:
         return
     periods = [
-        p for p in year_periods(scheme) if p.state == PointsPeriod.State.OPEN and p.end >= on
+        p
+        for p in (periods if periods is not None else year_periods(scheme))
+        if p.state == PointsPeriod.State.OPEN and p.end >= on
     ]
     if not periods:
         return

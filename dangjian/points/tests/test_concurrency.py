@@ -14,7 +14,8 @@ from django.db import transaction as db_transaction
 
 from dangjian.meetings.models import Attendance
 from dangjian.members.models import Member
-from dangjian.points.models import PointsEntry, PointsItem, PointsScheme
+from dangjian.points.models import PointsBalance, PointsEntry, PointsItem, PointsScheme
+from dangjian.points.selectors import open_balance_drift
 from dangjian.points.services import points_award_auto
 from dangjian.points.tests.factories import make_attendance, roll
 
@@ -91,6 +92,36 @@ def test_two_racing_awards_for_one_source_book_one_entry(people, tree, roll):
     assert results[0] == results[1]
     assert PointsEntry.objects.count() == 1
     assert PointsEntry.objects.get().points == Decimal(2)
+    # The loser booked nothing, so the materialised balance moved once.
+    year = PointsBalance.objects.get(member=roll.me, period__kind="year")
+    assert (year.earned, year.balance) == (Decimal(2), Decimal(102))
+
+
+def test_two_racing_awards_for_two_sources_both_reach_the_balance(people, tree, roll):
+    scheme = _county_scheme(tree.county)
+    sources = [make_attendance(people.village_secretary, tree.village_a1, roll.me) for _ in "ab"]
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+    threads = [
+        threading.Thread(target=_run, args=(barrier, results, roll.me.pk, src.pk))
+        for src in sources
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert len(results) == 2, results
+    assert all(isinstance(r, int) for r in results), results
+    assert PointsEntry.objects.count() == 2
+    # No lost update: both increments landed (the member lock serialises the writers).
+    rows = {
+        b.period.kind: (b.earned, b.balance)
+        for b in PointsBalance.objects.filter(member=roll.me).select_related("period")
+        if b.period.start <= ON <= b.period.end
+    }
+    assert rows == {k: (Decimal(4), Decimal(104)) for k in ("month", "quarter", "year")}
+    assert open_balance_drift(scheme)[0].total == 0
 
 
 def test_the_database_itself_refuses_a_second_entry_for_a_source(people, tree, roll):

@@ -73,6 +73,16 @@ def test_demo_closes_past_quarters_and_they_reconcile(seeded):
         assert period_reconcile(period) == []
 
 
+def test_demo_materialises_open_balances_with_drift_zero(seeded):
+    from dangjian.points.models import PointsBalance, PointsScheme
+    from dangjian.points.selectors import open_balance_drift
+
+    for scheme in PointsScheme.objects.filter(scope__isnull=True, year__in=(2025, 2026)):
+        drift = open_balance_drift(scheme)[0]
+        assert drift.total == 0
+    assert PointsBalance.objects.filter(period__state="open").count() > 0
+
+
 def test_demo_stars_commitments_and_pending_reports(seeded, tree, roll):
     assert StarRating.objects.filter(is_current=True).count() == 7
     review = StarReview.objects.get(org=tree.village_a1, year=2026)
