@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
@@ -108,6 +109,17 @@ def _members_choices(led: selectors.BranchLedger) -> list[tuple[int, str]]:
     ][:500]
 
 
+def _row_values(month: dt.date, today: dt.date) -> dict[str, Any]:
+    """What every ledger row's form repeats, formatted once per page instead of once per row."""
+    return {
+        "month_value": f"{month:%Y-%m}",
+        "today_value": today.isoformat(),
+        "method_options": format_html_join(
+            "", '<option value="{}">{}</option>', DuesPayment.Method.choices
+        ),
+    }
+
+
 def _row_context(request: HttpRequest, row: Any, month: dt.date, **extra: Any) -> dict[str, Any]:
     today = timezone.localdate()
     return {
@@ -116,6 +128,7 @@ def _row_context(request: HttpRequest, row: Any, month: dt.date, **extra: Any) -
         "today": today,
         "can_collect": True,
         "methods": DuesPayment.Method.choices,
+        **_row_values(month, today),
         **extra,
     }
 
@@ -147,6 +160,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             alerts=selectors.lapse_alerts(org=org, today=today),
             reductions=selectors.reductions_open(org=org),
             methods=DuesPayment.Method.choices,
+            **_row_values(month, today),
             member_choices=_members_choices(led),
             one_off_form=OneOffForm(initial={"paid_on": today, "method": "cash"}),
             reduction_form=ReductionForm(initial={"first_month": f"{month:%Y-%m}"}),
