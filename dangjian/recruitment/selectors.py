@@ -169,22 +169,24 @@ def overview(*, viewer: Any, org: Organization, today: dt.date, year: int) -> Ov
         for r in bump(path):
             r.admitted += n
             r.admitted_farmers += n if farmer else 0
-    plans = {
-        p.org_path: p
-        for p in DevelopmentPlan.objects.filter(subtree_q("org_path", org.path), year=year)
-    }
-    # A row's quota is its own plan, or the sum of the plans below it when it has none.
+    # A row's quota is its own plan, or the sum of the plans below it when it has none: one
+    # pass over the plans (plain tuples — a county has hundreds), each added to the total and
+    # to the child row whose path it starts with.
+    own: dict[str, tuple[int, int]] = {}
+    below: dict[str, list[int]] = {}
+    for path, quota, farmers in DevelopmentPlan.objects.filter(
+        subtree_q("org_path", org.path), year=year
+    ).values_list("org_path", "quota", "farmer_quota"):
+        own[path] = (quota, farmers)
+        for key in {org.path, path[:cut]}:
+            if key != path:
+                acc = below.setdefault(key, [0, 0])
+                acc[0] += quota
+                acc[1] += farmers
     for r in [total, *rows.values()]:
-        own = plans.get(r.org.path)
-        if own is not None:
-            r.quota, r.farmer_quota = own.quota, own.farmer_quota
-            continue
-        below = [
-            p for path, p in plans.items() if path.startswith(r.org.path) and path != r.org.path
-        ]
-        if below:
-            r.quota = sum(p.quota for p in below)
-            r.farmer_quota = sum(p.farmer_quota for p in below)
+        plan = own.get(r.org.path) or below.get(r.org.path)
+        if plan is not None:
+            r.quota, r.farmer_quota = plan[0], plan[1]
     villages = villages_without_development(org=org, today=today)
     for v in villages:
         for r in bump(v.path):

@@ -372,3 +372,32 @@ def test_the_county_overview_costs_the_same_queries_with_more_branches_and_appli
         html = client.get(url).content.decode()
     assert "新3村党支部" in html  # a new village without development is on the list
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_overview_quotas_are_own_plans_or_the_sum_of_the_plans_below(tree, people) -> None:
+    from dangjian.recruitment import selectors
+
+    def plan(org, quota: int, farmers: int) -> None:  # type: ignore[no-untyped-def]
+        DevelopmentPlan.objects.create(
+            org=org, org_path=org.path, year=2026, quota=quota, farmer_quota=farmers
+        )
+
+    def quotas() -> dict[str, tuple[int | None, int | None]]:
+        o = selectors.overview(viewer=people.county_admin, org=tree.county, today=D(2026, 11, 21),
+                               year=2026)  # fmt: skip
+        out = {r.org.path: (r.quota, r.farmer_quota) for r in o.rows}
+        out["total"] = (o.total.quota, o.total.farmer_quota)
+        return out
+
+    plan(tree.village_a1, 3, 2)
+    plan(tree.village_a2, 2, 1)
+    plan(tree.village_b1, 1, 1)
+    got = quotas()
+    assert got[tree.township_a.path] == (5, 3)
+    assert got[tree.township_b.path] == (1, 1)
+    assert got["total"] == (6, 4)
+    plan(tree.township_a, 4, 2)
+    plan(tree.county, 10, 6)
+    got = quotas()
+    assert got[tree.township_a.path] == (4, 2)  # its own plan wins over the sum below
+    assert got["total"] == (10, 6)
