@@ -1,6 +1,7 @@
 """The village secretary and 甲镇党委 take one applicant from the application (2022) to full
 member through all 25 steps in the browser, each on the earliest date the page offers; a step
-dated too early is refused with the rule; the conversion notice downloads as Word."""
+dated too early is refused with the rule; a first 支部大会 vote fails (recorded, voted again);
+the conversion notice downloads as Word."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
-def _fill_step(page, number: int, on: str) -> None:  # type: ignore[no-untyped-def]
+def _fill_step(page, number: int, on: str, ayes: str = "4") -> None:  # type: ignore[no-untyped-def]
     form = page.get_by_test_id("step-form")
     form.locator("input[name=done_on]").fill(on)
     if number in (2, 16):
@@ -56,7 +57,7 @@ def _fill_step(page, number: int, on: str) -> None:  # type: ignore[no-untyped-d
         if number == 23:
             form.get_by_label("讨论结果").select_option(label="按期转正")
         form.get_by_label("实到有表决权的正式党员").fill("4")
-        form.get_by_label("赞成").fill("4")
+        form.get_by_label("赞成").fill(ayes)
     form.get_by_test_id("step-submit").click()
 
 
@@ -118,6 +119,15 @@ def test_one_applicant_from_application_to_full_member(page_for, people, tree, s
             expect(phone.get_by_test_id("step-form")).to_contain_text("表决情况")
             phone.screenshot(path=screenshot_dir / "recruitment-vote-phone.png", full_page=True)
             assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+            # A quorate meeting where half the entitled vote for: recorded as not passed, the
+            # 发展对象 stays and the branch votes again.
+            _fill_step(page, number, on, ayes="2")
+            expect(page.get_by_test_id("vote-failed")).to_contain_text("仍为发展对象")
+            expect(page.get_by_test_id("record-failed")).to_be_visible()
+            expect(page.get_by_test_id("step-15")).to_have_attribute("data-state", "next")
+            page.screenshot(
+                path=screenshot_dir / "recruitment-vote-failed-desktop.png", full_page=True
+            )
         _fill_step(page, number, on)
         expect(page.get_by_text("已登记")).to_be_visible()
         last = on
