@@ -245,6 +245,7 @@ class Branch:
     town: Town | None
     people: list[tuple[str, str, str]] = field(default_factory=list)  # (role, name, mobile)
     demo: bool = False
+    stagnant: bool = False  # a village where nobody has joined for years (see _mark_stagnant)
 
 
 @dataclass(slots=True)
@@ -392,7 +393,27 @@ def load_context(*, rng_seed: int, include_filled: bool = False) -> Context:
             )
         )
     )
+    _mark_stagnant(branches, rng_seed)
     return Context(branches, requirements, taken, taken_ids)
+
+
+# 三年未发展党员的村: seed 000 wants them gone within the year, so the demo county has a handful —
+# one village in each of several townships where nobody has joined for more than three years
+# (the 2014 rule set's rural_gap_years; the recruitment demo puts someone in the pipeline in
+# most of them). Villages that are stagnant by chance add to these.
+STAGNANT_TOWNSHIPS = 7
+STAGNANT_YEARS = 3
+
+
+def _mark_stagnant(branches: list[Branch], rng_seed: int) -> None:
+    by_town: dict[int, list[Branch]] = {}
+    for b in branches:
+        if b.kind == "village" and not b.demo and b.town is not None:
+            by_town.setdefault(b.town.id, []).append(b)
+    rng = random.Random(f"{rng_seed}:stagnant")
+    towns = sorted(by_town)
+    for town_id in sorted(rng.sample(towns, k=min(STAGNANT_TOWNSHIPS, len(towns)))):
+        rng.choice(sorted(by_town[town_id], key=lambda b: b.path)).stagnant = True
 
 
 def _county(rows: dict[int, dict[str, Any]], root_id: int, rng_seed: int) -> County:
@@ -551,10 +572,17 @@ class Planner:
     def _person(self, b: Branch, prof: Profile, rng: random.Random, spec: Spec) -> Plan:
         today = self.today
         category = spec.category or (PROBATIONARY if rng.random() < prof.probationary else FULL)
+        if b.stagnant:
+            category = FULL
         ages = spec.ages or (PROBATIONARY_AGES if category == PROBATIONARY else prof.ages)
         age = self._age(rng, ages)
         sex = spec.sex or ("2" if rng.random() < prof.female else "1")
         birth = _years_after(today, -age) - dt.timedelta(days=rng.randint(1, 364))
+        # A stagnant village: everyone joined before the gap (the youngest at 19 or older).
+        gap_start = _years_after(today, -STAGNANT_YEARS) - dt.timedelta(days=120)
+        if b.stagnant and _years_after(birth, 19) > gap_start:
+            birth = _years_after(gap_start, -19) - dt.timedelta(days=rng.randint(1, 2000))
+            age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
         eighteen = _years_after(birth, 18)
         name = spec.name or mn.person_name(rng, sex, birth.year)
         rural = b.kind in ("village", "village_sub", "mobile")
@@ -568,9 +596,13 @@ class Planner:
             full = None
         else:
             latest = today - dt.timedelta(days=380)
+            if b.stagnant:
+                latest = min(latest, gap_start)
             top = max(18.5, min(age - 1.1, 58.0))
             join_age = rng.triangular(18.0, top, min(top, 27.0 if rural else 24.0))
             joined = birth + dt.timedelta(days=int(join_age * YEAR))
+            if b.stagnant and joined > latest:  # spread before the gap, not piled on its edge
+                joined = max(eighteen, latest - dt.timedelta(days=rng.randint(30, 1500)))
             joined = min(max(joined, eighteen), latest)
             full = _years_after(joined, 1) + dt.timedelta(days=rng.randint(-2, 12))
             full = min(max(full, joined + dt.timedelta(days=1)), today)

@@ -10,6 +10,7 @@ from dangjian.demo.recruitment import seed_recruitment
 from dangjian.members.tests.factories import make_member
 from dangjian.recruitment import rules
 from dangjian.recruitment.models import Applicant, DevelopmentPlan, StepRecord
+from dangjian.recruitment.selectors import villages_without_development
 
 D = dt.date
 TODAY = D(2026, 11, 21)
@@ -59,3 +60,37 @@ def test_seeded_histories_obey_every_rule_and_are_deterministic(registry, tree) 
     assert seed_recruitment(rng_seed=42, today=TODAY, scale="county") == n
     assert sorted(Applicant.objects.values_list("name", flat=True)) == names
     assert seed_recruitment(rng_seed=42, today=TODAY, scale="province") == 0
+
+
+def test_stagnant_villages_stay_listed_with_their_pipeline_not_yet_admitted(registry, tree) -> None:
+    seed_recruitment(rng_seed=42, today=TODAY, scale="county")
+    listed = villages_without_development(org=tree.county, today=TODAY)
+    assert tree.village_a2 in listed  # its members all joined in 2000–2005
+    assert tree.village_a1 not in listed  # a probationary member joined this year
+    assert tree.village_b1 not in listed  # a member joined in 2024
+    assert not Applicant.objects.filter(org=tree.village_a2, admitted_on__isnull=False).exists()
+
+
+def test_the_member_seed_marks_a_handful_of_villages_one_per_township() -> None:
+    from types import SimpleNamespace
+
+    from dangjian.demo.members import STAGNANT_TOWNSHIPS, _mark_stagnant
+
+    def village(town: int, i: int, demo: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(kind="village", demo=demo, town=SimpleNamespace(id=town),
+                               path=f"{town:04d}{i:04d}", stagnant=False)  # fmt: skip
+
+    def marked(seed: int) -> list[tuple[int, str]]:
+        branches = [village(t, i) for t in range(10) for i in range(12)]
+        branches.append(village(3, 99, demo=True))  # the demo branch keeps its new members
+        branches += [SimpleNamespace(kind="community", demo=False, town=SimpleNamespace(id=1),
+                                     path="x", stagnant=False)]  # fmt: skip
+        _mark_stagnant(branches, seed)  # type: ignore[arg-type]
+        return [(b.town.id, b.path) for b in branches if b.stagnant]
+
+    chosen = marked(1)
+    assert len(chosen) == STAGNANT_TOWNSHIPS
+    assert len({town for town, _ in chosen}) == STAGNANT_TOWNSHIPS  # spread across townships
+    assert all(not path.endswith("0099") and path != "x" for _, path in chosen)
+    assert marked(1) == chosen  # deterministic
+    assert marked(2) != chosen
