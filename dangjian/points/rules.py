@@ -60,18 +60,6 @@ def year_windows(year: int) -> list[tuple[str, dt.date, dt.date]]:
     return out
 
 
-def window_sums(
-    months: Sequence[Decimal], base: Decimal, start: dt.date, end: dt.date
-) -> tuple[Decimal, Decimal]:
-    """(earned in [start, end], base + year to ``end``) from a year's 12 monthly sums.
-
-    Periods are whole months, quarters or the year, so month sums are enough.
-    """
-    earned = sum((months[m - 1] for m in range(start.month, end.month + 1)), Decimal(0))
-    ytd = sum((months[m - 1] for m in range(1, end.month + 1)), Decimal(0))
-    return earned, base + ytd
-
-
 def period_label(kind: str, start: dt.date) -> str:
     if kind == PeriodKind.MONTH:
         return f"{start.year}年{start.month}月"

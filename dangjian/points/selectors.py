@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -42,7 +43,7 @@ from dangjian.points.models import (
     PointsScheme,
     StarRating,
 )
-from dangjian.points.rules import base_scheme_for, period_label, window_sums, year_windows
+from dangjian.points.rules import base_scheme_for, period_label, year_windows
 
 TENTH = Decimal("0.1")
 
@@ -427,15 +428,33 @@ def scheme_members_q(scheme: PointsScheme, field: str = "org_path") -> Q:
     return q
 
 
+def tenths(value: Any) -> int:
+    """A points amount as an integer number of tenths (exact; points have one decimal)."""
+    # SQLite hands back int/float, PostgreSQL Decimal: both round exactly at this scale.
+    return 0 if value is None else round(value * 10)
+
+
+def _raw_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list queryset's rows straight from the cursor: no per-value converters (the
+    reconcile reads hundreds of thousands of rows; amounts become tenths right away)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 @dataclass(frozen=True)
 class LedgerYear:
-    """One member's year from the ledger: 12 monthly sums, the first entry day, branch, path."""
+    """One member's year from the ledger: the first entry day and 12 monthly sums (tenths)."""
 
     member_id: int
-    branch_id: int
-    org_path: str
     first: dt.date
-    months: tuple[Decimal, ...]
+    months: tuple[int, ...]
+
+    def window(self, base: int, start: dt.date, end: dt.date) -> tuple[int, int]:
+        """(earned in [start, end], base + year to ``end``) in tenths; periods are whole months."""
+        earned = sum(self.months[start.month - 1 : end.month])
+        return earned, base + sum(self.months[: end.month])
 
 
 def ledger_months(
@@ -449,72 +468,79 @@ def ledger_months(
     if member_ids is not None:
         qs = qs.filter(member_id__in=member_ids)
     else:
-        qs = qs.filter(scheme_members_q(scheme, "member__org_path"))
+        members = scheme_members_q(scheme, "member__org_path")
+        if members:  # the default scheme with no county of its own below: every entry
+            qs = qs.filter(members)
+    months = [f"m{n}" for n in range(1, 13)]
     sums = {
-        f"m{n}": Sum("points", filter=Q(occurred_on__gte=s, occurred_on__lte=e))
-        for n, (_k, s, e) in enumerate(year_windows(year)[:12], start=1)
+        name: Sum("points", filter=Q(occurred_on__gte=s, occurred_on__lte=e))
+        for name, (_k, s, e) in zip(months, year_windows(year)[:12], strict=True)
     }
-    rows = qs.values("member_id", "member__branch_id", "member__org_path").annotate(
-        first=Min("occurred_on"), **sums
+    rows = _raw_rows(
+        qs.values("member_id")
+        .annotate(first=Min("occurred_on"), **sums)
+        .order_by()
+        .values_list("member_id", "first", *months)
     )
-    out: dict[int, LedgerYear] = {}
-    for raw in rows:
-        r = cast(dict[str, Any], raw)
-        out[r["member_id"]] = LedgerYear(
-            member_id=r["member_id"],
-            branch_id=r["member__branch_id"],
-            org_path=r["member__org_path"],
-            first=r["first"],
-            months=tuple(money(r[f"m{n}"]) for n in range(1, 13)),
+    return {
+        r[0]: LedgerYear(
+            member_id=r[0],
+            first=r[1] if isinstance(r[1], dt.date) else dt.date.fromisoformat(str(r[1])),
+            months=tuple(tenths(v) for v in r[2:]),
         )
-    return out
+        for r in rows
+    }
 
 
 def expected_balances(
     scheme: PointsScheme, periods: list[PointsPeriod], ledger: dict[int, LedgerYear]
-) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
-    """``{(member_id, period_id): (earned, balance)}`` the ledger implies for ``periods``.
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """``{(member_id, period_id): (earned, balance)}`` in tenths the ledger implies.
 
     A member has a row for every period ending on or after their first entry of the year.
     """
+    base = tenths(scheme.base_points)
     out = {}
     for year in ledger.values():
         for p in periods:
             if p.end >= year.first:
-                out[(year.member_id, p.pk)] = window_sums(
-                    year.months, scheme.base_points, p.start, p.end
-                )
+                out[(year.member_id, p.pk)] = year.window(base, p.start, p.end)
     return out
 
 
 @dataclass
 class BalanceDrift:
-    """Open-period balance rows that disagree with the ledger (all zero = consistent)."""
+    """Balance rows that disagree with the ledger (all empty = consistent), per scheme."""
 
     scheme: PointsScheme
     checked: int = 0
     missing: list[tuple[int, int]] = field(default_factory=list)
     extra: list[tuple[int, int]] = field(default_factory=list)
     wrong: list[tuple[int, int]] = field(default_factory=list)
+    frozen_wrong: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return len(self.missing) + len(self.extra) + len(self.wrong)
 
 
-def open_balance_drift(
-    scheme: PointsScheme,
-) -> tuple[BalanceDrift, dict[tuple[int, int], tuple[Decimal, Decimal]], dict[int, LedgerYear]]:
-    """Compare the open periods' balance rows of ``scheme`` with the ledger."""
-    periods = list(scheme.periods.filter(state=PointsPeriod.State.OPEN))
-    ledger = ledger_months(scheme=scheme)
-    expected = expected_balances(scheme, periods, ledger)
-    actual = {
-        (m, p): (money(e), money(b))
-        for m, p, e, b in PointsBalance.objects.filter(period__in=periods).values_list(
+def _balance_rows(periods: list[PointsPeriod]) -> dict[tuple[int, int], tuple[int, int]]:
+    rows = _raw_rows(
+        PointsBalance.objects.filter(period__in=periods).values_list(
             "member_id", "period_id", "earned", "balance"
         )
-    }
+    )
+    return {(m, p): (tenths(e), tenths(b)) for m, p, e, b in rows}
+
+
+def open_balance_drift(
+    scheme: PointsScheme, ledger: dict[int, LedgerYear] | None = None
+) -> tuple[BalanceDrift, dict[tuple[int, int], tuple[int, int]], dict[int, LedgerYear]]:
+    """Compare the open periods' balance rows of ``scheme`` with the ledger (one ledger pass)."""
+    periods = list(scheme.periods.filter(state=PointsPeriod.State.OPEN))
+    ledger = ledger_months(scheme=scheme) if ledger is None else ledger
+    expected = expected_balances(scheme, periods, ledger) if periods else {}
+    actual = _balance_rows(periods) if periods else {}
     drift = BalanceDrift(scheme=scheme, checked=len(actual))
     for key, value in expected.items():
         have = actual.get(key)
@@ -524,3 +550,23 @@ def open_balance_drift(
             drift.wrong.append(key)
     drift.extra = [key for key in actual if key not in expected]
     return drift, expected, ledger
+
+
+def closed_balance_drift(
+    scheme: PointsScheme, ledger: dict[int, LedgerYear]
+) -> dict[int, list[tuple[int, int]]]:
+    """Frozen rows of the closed periods whose balance the ledger no longer gives, per period.
+
+    What ``period_reconcile`` checks, for every closed period of the scheme on one ledger pass.
+    """
+    base = tenths(scheme.base_points)
+    out: dict[int, list[tuple[int, int]]] = {}
+    for period in scheme.periods.filter(state=PointsPeriod.State.CLOSED):
+        rows = _balance_rows([period])
+        bad = out.setdefault(period.pk, [])
+        for (mid, pid), (_earned, balance) in rows.items():
+            year = ledger.get(mid)
+            live = year.window(base, period.start, period.end)[1] if year else base
+            if live != balance:
+                bad.append((mid, pid))
+    return out

@@ -411,11 +411,15 @@ def _balances_apply(
             member_id=mid,
             branch_id=member.branch_id,
             org_path=member.org_path,
-            earned=earned,
-            balance=balance,
+            earned=_points(earned),
+            balance=_points(balance),
         )
         for (mid, pid), (earned, balance) in expected.items()
     )
+
+
+def _points(tenths: int) -> Decimal:
+    return (Decimal(tenths) / 10).quantize(Decimal("0.1"))
 
 
 def _chunks(values: list[int], size: int = 5000) -> list[list[int]]:
@@ -432,24 +436,33 @@ def balances_rebuild(*, scheme: PointsScheme) -> BalanceDrift:
     year_start, year_end = dt.date(scheme.year, 1, 1), dt.date(scheme.year, 12, 31)
     if PointsEntry.objects.filter(occurred_on__gte=year_start, occurred_on__lte=year_end).exists():
         year_periods(scheme)
-    drift, expected, ledger = open_balance_drift(scheme)
+    drift, expected, _ledger = open_balance_drift(scheme)
     stale: dict[int, list[int]] = {}
     for mid, pid in [*drift.extra, *drift.wrong]:
         stale.setdefault(pid, []).append(mid)
     for pid, mids in stale.items():
         for chunk in _chunks(mids):
             PointsBalance.objects.filter(period_id=pid, member_id__in=chunk).delete()
+    todo = [*drift.missing, *drift.wrong]
+    where: dict[int, tuple[int, str]] = {}
+    for chunk in _chunks(sorted({mid for mid, _pid in todo})):
+        where.update(
+            (mid, (branch_id, path))
+            for mid, branch_id, path in Member.objects.filter(pk__in=chunk).values_list(
+                "id", "branch_id", "org_path"
+            )
+        )
     rows = [
         {
             "period_id": pid,
             "member_id": mid,
-            "branch_id": ledger[mid].branch_id,
-            "org_path": ledger[mid].org_path,
-            "earned": expected[(mid, pid)][0],
-            "balance": expected[(mid, pid)][1],
+            "branch_id": where[mid][0],
+            "org_path": where[mid][1],
+            "earned": _points(expected[(mid, pid)][0]),
+            "balance": _points(expected[(mid, pid)][1]),
             "rank_in_branch": None,
         }
-        for mid, pid in [*drift.missing, *drift.wrong]
+        for mid, pid in todo
     ]
     if rows:
         insert_rows(PointsBalance, rows, as_dicts=True)
