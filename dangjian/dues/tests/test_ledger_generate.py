@@ -263,3 +263,8 @@ def test_paying_a_projected_month_opens_it(login: Any, people: Any, tree: Any, r
     row = DuesMonth.objects.get(member=roll[0], month=this_month())
     assert (row.expected, row.paid) == (Decimal("45.00"), Decimal("45.00"))
     assert DuesMonth.objects.filter(month=this_month()).count() == 1
+
+
+def test_the_daily_job_that_opens_months_is_scheduled(settings: Any) -> None:
+    # Pages no longer open months: the daily job must be in DAILY_JOBS.
+    assert "dangjian.dues.tasks.dues_daily_task" in [path for _, path in settings.DAILY_JOBS]
