@@ -154,13 +154,9 @@ def base_scheme_for(branch: Organization, year: int) -> PointsScheme | None:
     return _schemes(branch, year)[0]
 
 
-def catalogue_for(branch: Organization, year: int) -> Catalogue:
-    """The catalogue in force for ``branch`` in ``year`` (two queries)."""
-    base, schemes = _schemes(branch, year)
-    if base is None:
-        return Catalogue(base=None)
+def _additions(base: PointsScheme, schemes: list[PointsScheme]) -> list[PointsScheme]:
     floor = base.scope.path if base.scope else ""
-    additions = [
+    return [
         s
         for s in schemes
         if s.kind == PointsScheme.Kind.ADDITION
@@ -168,6 +164,36 @@ def catalogue_for(branch: Organization, year: int) -> Catalogue:
         and len(s.scope.path) > len(floor)
         and (not floor or is_within(s.scope.path, floor))
     ]
+
+
+def catalogue_item(
+    branch: Organization, year: int, code: str
+) -> tuple[PointsScheme | None, PointsItem | None]:
+    """The base scheme and the one item ``code`` of ``catalogue_for`` (two small queries; the
+    automatic-award path needs no more)."""
+    base, schemes = _schemes(branch, year)
+    if base is None:
+        return None, None
+    items = list(
+        PointsItem.objects.filter(scheme__in=[base, *_additions(base, schemes)], code=code)
+    )
+    # Base codes win; an addition never shadows a county item.
+    item = next((i for i in items if i.scheme_id == base.pk), items[0] if items else None)
+    if item is not None:
+        item.scheme = (
+            base
+            if item.scheme_id == base.pk
+            else next(s for s in schemes if s.pk == item.scheme_id)
+        )
+    return base, item
+
+
+def catalogue_for(branch: Organization, year: int) -> Catalogue:
+    """The catalogue in force for ``branch`` in ``year`` (two queries)."""
+    base, schemes = _schemes(branch, year)
+    if base is None:
+        return Catalogue(base=None)
+    additions = _additions(base, schemes)
     cat = Catalogue(base=base, additions=additions)
     rows = PointsItem.objects.filter(scheme__in=[base, *additions]).select_related("scheme")
     for item in rows:

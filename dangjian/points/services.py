@@ -49,6 +49,7 @@ from dangjian.points.rules import (
     assign_stars,
     capped_points,
     catalogue_for,
+    catalogue_item,
     period_label,
     period_window,
     score_from_balance,
@@ -172,16 +173,15 @@ def points_award_auto(
     if source is None or source.pk is None:
         raise ValueError("points_award_auto needs a saved source object")
     member = _lock_member(member)
-    cat = catalogue_for(member.branch, on.year)
-    item = cat.item(rule_code)
-    if cat.base is None or item is None or not item.is_active:
+    base, item = catalogue_item(member.branch, on.year, rule_code)
+    if base is None or item is None or not item.is_active:
         return None
     ct = ContentType.objects.get_for_model(source)
     existing = _existing(member, item, ct, source.pk)
     if existing is not None:
         return existing
     # The year's periods answer "is it closed?" and are reused for the balance upkeep.
-    periods = year_periods(cat.base)
+    periods = year_periods(base)
     if any(p.state == PointsPeriod.State.CLOSED and p.start <= on <= p.end for p in periods):
         return None
     points = capped_points(item.points, item.cap_points, _cap_used(member, item, on))
@@ -195,7 +195,7 @@ def points_award_auto(
         origin=PointsEntry.Origin.AUTO,
         source=source,
         actor=actor,
-        scheme=cat.base,
+        scheme=base,
         periods=periods,
         reason="系统自动记分"
         if points == item.points
