@@ -426,20 +426,23 @@ def request_claim(*, actor: Any, request: ServiceRequest, note: str = "") -> Ser
     note = _note(note)
     _check_transition("claim", req)
     now = timezone.now()
+    changes = {
+        "state": S.CLAIMED,
+        "claimed_by": actor,
+        "claimed_at": now,
+        "first_claimed_at": req.first_claimed_at or now,
+        "updated_at": now,
+    }
     # A conditional update decides a race on every database, even without row locks (SQLite).
     won = ServiceRequest.objects.filter(
         pk=req.pk, state__in=rules.TRANSITIONS["claim"].sources
-    ).update(
-        state=S.CLAIMED,
-        claimed_by=actor,
-        claimed_at=now,
-        first_claimed_at=req.first_claimed_at or now,
-        updated_at=now,
-    )
+    ).update(**changes)
     if not won:  # pragma: no cover - the row lock already serialized the race
         raise _invalid("该诉求已被他人领单", "already_claimed")
     before = req.state
-    req.refresh_from_db()
+    # The row is what the update wrote; no re-read (it would also drop the loaded relations).
+    for name, value in changes.items():
+        setattr(req, name, value)
     _event(req, actor=actor, action="claim", from_state=before, note=note, now=now)
     _audit(actor, "claim", req, {"state": [before, req.state]})
     return req
