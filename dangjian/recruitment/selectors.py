@@ -254,21 +254,26 @@ def alerts(
     org: Organization,
     today: dt.date,
     villages: list[Organization] | None = None,
+    counts: tuple[int, int] | None = None,
 ) -> Alerts:
     """Overdue steps, applications not talked to within the month, next steps whose earliest
-    date comes within 30 days, and villages without development (capped lists)."""
+    date comes within 30 days, and villages without development (capped lists). The overview
+    page passes the villages and the (overdue, not talked) totals it has already counted."""
     base = (
         applicants_visible_to(viewer)
         .filter(subtree_q("org_path", org.path), status=ACTIVE)
         .select_related("org")
     )
     overdue = list(base.filter(due_on__lt=today).order_by("due_on", "id")[:ALERT_CAP])
-    count = base.filter(due_on__lt=today).order_by()[:10000].count()
-    talk_count = (
-        base.filter(due_on__lt=today, next_step=rules.TALK).order_by()[:10000].count()
-        if count
-        else 0
-    )
+    if counts is not None:
+        count, talk_count = counts
+    else:
+        count = base.filter(due_on__lt=today).order_by()[:10000].count()
+        talk_count = (
+            base.filter(due_on__lt=today, next_step=rules.TALK).order_by()[:10000].count()
+            if count
+            else 0
+        )
     # Only steps held back by a time rule (an earliest date after the last step's date), not
     # the ones that may simply follow the previous step.
     upcoming = list(

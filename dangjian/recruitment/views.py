@@ -118,7 +118,11 @@ def board(request: HttpRequest) -> HttpResponse:
         "org": org,
         "overview": summary,
         "alerts": selectors.alerts(
-            viewer=request.user, org=org, today=today, villages=summary.villages
+            viewer=request.user,
+            org=org,
+            today=today,
+            villages=summary.villages,
+            counts=(summary.total.overdue, summary.total.not_talked),
         ),
         "stages": Stage.choices,
         "year": year,

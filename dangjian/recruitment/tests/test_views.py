@@ -78,6 +78,10 @@ def test_county_overview_rolls_townships_up(login, people, tree, pipeline) -> No
     html = response.content.decode()
     assert f'data-testid="row-{tree.township_a.pk}"' in html
     assert 'data-testid="total-active">3<' in html
+    # The alerts reuse the overview's totals (no second count): the same numbers in both.
+    assert 'data-testid="total-overdue">3<' in html
+    assert "超期未办（3）" in html
+    assert "其中 1 人递交申请后一个月内未谈话" in html
 
 
 def test_applicant_page_shows_the_next_step_with_its_earliest_date(
