@@ -16,7 +16,7 @@ from django.db.models.functions import Concat
 
 from dangjian.core.paths import SEGMENT_WIDTH, subtree_q
 from dangjian.members.models import Member
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import BRANCH_TYPES, Organization
 from dangjian.recruitment import rules
 from dangjian.recruitment.access import applicants_visible_to
 from dangjian.recruitment.models import Applicant, DevelopmentPlan, Stage, StepRecord
@@ -194,12 +194,24 @@ def overview(*, viewer: Any, org: Organization, today: dt.date, year: int) -> Ov
     return Overview(org, year, list(rows.values()), total, villages)
 
 
+def _may_be_village(org: Organization) -> bool:
+    return (
+        org.org_type in VILLAGE_TYPES
+        and org.sector == Organization.Sector.RURAL
+        and not org.is_mobile
+        and not org.is_retiree
+        and org.dissolved_on is None
+    )
+
+
 def villages_without_development(
     *, org: Organization, today: dt.date, years: int | None = None
 ) -> list[Organization]:
     """三年未发展党员的村: rural village organizations under ``org`` where nobody joined the party
     in the last N years — by the member registry's joining dates and by this system's accepted
     applicants alike. Annotated with the last joining date and the active pipeline (one query)."""
+    if org.org_type in BRANCH_TYPES and not _may_be_village(org):
+        return []  # a company's or a community's branch board: no village to look at
     if years is None:
         years = rules.load_book(rules.rule_set_for(today)).n("rural_gap_years")
     cutoff = rules.years_after(today, -years)

@@ -405,3 +405,15 @@ def test_overview_quotas_are_own_plans_or_the_sum_of_the_plans_below(tree, peopl
     got = quotas()
     assert got[tree.township_a.path] == (4, 2)  # its own plan wins over the sum below
     assert got["total"] == (10, 6)
+
+
+def test_a_branch_that_is_no_village_costs_no_village_query(
+    tree, django_assert_num_queries
+) -> None:
+    from dangjian.recruitment import selectors
+
+    with django_assert_num_queries(0):
+        assert selectors.villages_without_development(org=tree.bureau, today=D(2026, 11, 21)) == []
+    assert tree.village_a2 in selectors.villages_without_development(
+        org=tree.village_a2, today=D(2026, 11, 21)
+    )
