@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class FindingsConfig(AppConfig):
     name = "dangjian.findings"
     verbose_name = "问题整改"
+
+    def ready(self) -> None:
+        from dangjian.core import todo
+        from dangjian.findings.todo import finding_todos
+
+        todo.register("35-findings", finding_todos)

@@ -6,6 +6,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("picker/", views.picker, name="picker"),
+    path("todo/", views.home_todo, name="todo"),
     path("audit/", views.audit, name="audit"),
     path("<int:org_id>/", views.detail, name="detail"),
     path("<int:org_id>/children/", views.children, name="children"),

@@ -19,6 +19,7 @@ from django_htmx.middleware import HtmxDetails
 
 from dangjian.accounts.workspace import current_grant
 from dangjian.core import selectors as core_selectors
+from dangjian.core import todo
 from dangjian.core.forms import add_validation_error
 from dangjian.core.workdays import add_months
 from dangjian.orgs import selectors, services
@@ -65,6 +66,17 @@ def home(request: HttpRequest) -> HttpResponse:
             can_view_members=may(request.user, "member.view", org),
         )
     return TemplateResponse(request, "orgs/home.html", context)
+
+
+@login_required
+def home_todo(request: HttpRequest) -> HttpResponse:
+    """The home page's 待办事项 card (loaded after the page): what waits for the viewer."""
+    grant = current_grant(request.user, request.session)
+    items = []
+    if grant is not None:
+        org = access_org_by_id(request.user, grant.org_id)
+        items = todo.todos_for(viewer=request.user, org=org, today=timezone.localdate())
+    return TemplateResponse(request, "orgs/_todo.html", {"items": items})
 
 
 @login_required
