@@ -309,6 +309,39 @@ def alerts(
     )
 
 
+def branch_alerts(
+    *, viewer: Any, org: Organization, today: dt.date, columns: list[Column]
+) -> Alerts:
+    """The alerts of one branch read off its board's cards, the same selection and order as
+    ``alerts`` without its four queries; a board at its cap falls back to ``alerts``."""
+    cards = [c for col in columns for c in col.cards]
+    if len(cards) >= BOARD_CAP:
+        return alerts(viewer=viewer, org=org, today=today)
+    for c in cards:
+        c.applicant.org = org  # the board's rows are all of this branch
+    overdue = sorted((c for c in cards if c.overdue), key=lambda c: (c.applicant.due_on, c.pk))
+    horizon = today + dt.timedelta(days=UPCOMING_DAYS)
+
+    def held_back(a: Applicant) -> bool:
+        # Only steps held back by a time rule, as in ``alerts``.
+        on, last = a.next_earliest_on, a.last_step_on
+        return on is not None and last is not None and today <= on <= horizon and on > last
+
+    upcoming = sorted(
+        (c for c in cards if held_back(c.applicant)),
+        key=lambda c: (c.applicant.next_earliest_on, c.pk),
+    )
+    shown = overdue[:ALERT_CAP]
+    return Alerts(
+        overdue=shown,
+        overdue_count=len(overdue),
+        not_talked=[c for c in shown if c.applicant.next_step == rules.TALK],
+        upcoming=upcoming[:ALERT_CAP],
+        not_talked_count=sum(1 for c in overdue if c.applicant.next_step == rules.TALK),
+        villages=villages_without_development(org=org, today=today),
+    )
+
+
 @dataclass
 class TimelineStep:
     rule: rules.StepRule

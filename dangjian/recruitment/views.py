@@ -97,12 +97,15 @@ def board(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     crumbs = _crumbs(*[(o.display_name, "") for o in [org]])
     if org.org_type in BRANCH_TYPES:
+        columns = selectors.board(viewer=request.user, org=org, today=today)
         context = {
             "nav_active": "recruitment",
             "org": org,
-            "columns": selectors.board(viewer=request.user, org=org, today=today),
+            "columns": columns,
             "finished": selectors.finished(viewer=request.user, org=org),
-            "alerts": selectors.alerts(viewer=request.user, org=org, today=today),
+            "alerts": selectors.branch_alerts(
+                viewer=request.user, org=org, today=today, columns=columns
+            ),
             "progress": selectors.plan_progress(org=org, year=year),
             "year": year,
             "today": today,

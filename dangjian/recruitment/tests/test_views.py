@@ -417,3 +417,29 @@ def test_a_branch_that_is_no_village_costs_no_village_query(
     assert tree.village_a2 in selectors.villages_without_development(
         org=tree.village_a2, today=D(2026, 11, 21)
     )
+
+
+def test_branch_alerts_from_the_board_match_the_queried_alerts(
+    tree, people, pipeline, django_assert_num_queries
+) -> None:
+    from dangjian.recruitment import selectors
+
+    sec, today = people.village_secretary, D(2026, 11, 21)
+    # One held back by a time rule within the horizon: an activist's 发展对象 date is near.
+    activist = pipeline[1]
+    activist.refresh_from_db()
+    horizon_today = activist.next_earliest_on - dt.timedelta(days=10)
+    for day in (today, horizon_today):
+        columns = selectors.board(viewer=sec, org=tree.village_a1, today=day)
+        queried = selectors.alerts(viewer=sec, org=tree.village_a1, today=day)
+        with django_assert_num_queries(1):  # the village list only
+            read = selectors.branch_alerts(viewer=sec, org=tree.village_a1, today=day,
+                                           columns=columns)  # fmt: skip
+        assert [c.pk for c in read.overdue] == [c.pk for c in queried.overdue]
+        assert [c.pk for c in read.upcoming] == [c.pk for c in queried.upcoming]
+        assert [c.pk for c in read.not_talked] == [c.pk for c in queried.not_talked]
+        assert (read.overdue_count, read.not_talked_count) == (
+            queried.overdue_count, queried.not_talked_count
+        )  # fmt: skip
+        assert read.villages == queried.villages
+    assert activist.pk in [c.pk for c in read.upcoming]  # the horizon day's list is not empty
