@@ -18,7 +18,6 @@ from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
-    FilteredRelation,
     Min,
     OuterRef,
     Q,
@@ -218,15 +217,22 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
     ids = {r[0] for r in top} | {r[0] for r in below}
     # Names, points earned in the period, current stars and the year's commitment of the rows
     # shown: one query (each relation holds at most one row per member: unique constraints).
-    shown = Member.objects.filter(pk__in=ids).annotate(
-        earned=_balance_field(period, "earned", Decimal(0)),
-        star=FilteredRelation("star_ratings", condition=Q(star_ratings__is_current=True)),
-        pledge=FilteredRelation("commitments", condition=Q(commitments__year=start.year)),
+    # Scalar subqueries: index probes for the rows shown, not a hash of every rating or pledge.
+    star = StarRating.objects.filter(member_id=OuterRef("pk"), is_current=True).order_by()
+    pledge = Commitment.objects.filter(member_id=OuterRef("pk"), year=start.year).order_by()
+    shown = (
+        Member.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            earned=_balance_field(period, "earned", Decimal(0)),
+            stars=Subquery(star.values("stars")[:1]),
+            pledge=Subquery(pledge.values("text")[:1]),
+        )
     )
     names: dict[int, tuple[str, str, Decimal, int, str]] = {
         mid: (name, branch, money(earned), stars or 0, text or "")
         for mid, name, branch, earned, stars, text in shown.values_list(
-            "id", "name", "branch__name", "earned", "star__stars", "pledge__text"
+            "id", "name", "branch__name", "earned", "stars", "pledge"
         )
     }
 
