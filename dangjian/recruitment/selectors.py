@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 
 from dangjian.core.paths import SEGMENT_WIDTH, subtree_q
@@ -204,6 +204,28 @@ def _may_be_village(org: Organization) -> bool:
     )
 
 
+def _one_village(org: Organization, cutoff: dt.date) -> list[Organization]:
+    """The village test for one branch (a branch board): the same answer as the correlated
+    query, with two plain aggregates (and the parent's sector) that cost far less to build."""
+    parent = org.parent
+    if parent is not None and parent.sector == Organization.Sector.RURAL:
+        return []  # a branch inside a village 党总支: the 党总支 is the village
+    last_joined = Member.objects.filter(subtree_q("org_path", org.path)).aggregate(
+        last=Max("joined_on")
+    )["last"]
+    if last_joined is not None and last_joined >= cutoff:
+        return []
+    found = Applicant.objects.filter(subtree_q("org_path", org.path)).aggregate(
+        recent=Count("id", filter=Q(admitted_on__gte=cutoff)),
+        pipeline=Count("id", filter=Q(status=ACTIVE)),
+    )
+    if found["recent"]:
+        return []
+    org.last_joined = last_joined  # type: ignore[attr-defined]
+    org.in_pipeline = found["pipeline"] or None  # type: ignore[attr-defined]
+    return [org]
+
+
 def villages_without_development(
     *, org: Organization, today: dt.date, years: int | None = None
 ) -> list[Organization]:
@@ -215,6 +237,8 @@ def villages_without_development(
     if years is None:
         years = rules.load_book(rules.rule_set_for(today)).n("rural_gap_years")
     cutoff = rules.years_after(today, -years)
+    if org.org_type in BRANCH_TYPES:
+        return _one_village(org, cutoff)
     end = Concat(OuterRef("path"), Value("~"), output_field=CharField())
     in_village = {"org_path__gte": OuterRef("path"), "org_path__lt": end}
     members = Member.objects.filter(**in_village)

@@ -420,7 +420,7 @@ def test_a_branch_that_is_no_village_costs_no_village_query(
 
 
 def test_branch_alerts_from_the_board_match_the_queried_alerts(
-    tree, people, pipeline, django_assert_num_queries
+    tree, people, pipeline, django_assert_max_num_queries
 ) -> None:
     from dangjian.recruitment import selectors
 
@@ -432,7 +432,7 @@ def test_branch_alerts_from_the_board_match_the_queried_alerts(
     for day in (today, horizon_today):
         columns = selectors.board(viewer=sec, org=tree.village_a1, today=day)
         queried = selectors.alerts(viewer=sec, org=tree.village_a1, today=day)
-        with django_assert_num_queries(1):  # the village list only
+        with django_assert_max_num_queries(3):  # the village test only (parent, 2 aggregates)
             read = selectors.branch_alerts(viewer=sec, org=tree.village_a1, today=day,
                                            columns=columns)  # fmt: skip
         assert [c.pk for c in read.overdue] == [c.pk for c in queried.overdue]
@@ -443,3 +443,21 @@ def test_branch_alerts_from_the_board_match_the_queried_alerts(
         )  # fmt: skip
         assert read.villages == queried.villages
     assert activist.pk in [c.pk for c in read.upcoming]  # the horizon day's list is not empty
+
+
+def test_one_branchs_village_test_agrees_with_the_county_list(tree, people, pipeline) -> None:
+    from dangjian.recruitment import selectors
+
+    today = D(2026, 11, 21)
+    make_applicant(people.county_admin, tree.village_a2, name="乙村申请人")
+    listed = {v.pk: v for v in selectors.villages_without_development(org=tree.county, today=today)}
+    for village in (tree.village_a1, tree.village_a2, tree.village_b1, tree.bureau):
+        village.refresh_from_db()
+        alone = selectors.villages_without_development(org=village, today=today)
+        assert [v.pk for v in alone] == ([village.pk] if village.pk in listed else [])
+        for v in alone:
+            assert (v.last_joined, v.in_pipeline) == (
+                listed[v.pk].last_joined, listed[v.pk].in_pipeline
+            )  # fmt: skip
+    assert tree.village_a2.pk in listed
+    assert listed[tree.village_a2.pk].in_pipeline == 1
