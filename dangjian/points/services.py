@@ -3,7 +3,9 @@ period close, the catalogue, star reviews and 双亮 commitments.
 
 Every service is keyword-only, atomic, checks permission through the access root and writes
 the audit log. Errors are ``ValidationError`` with a Chinese message and a stable code.
-The ledger is append-only: nothing here updates or deletes a ``PointsEntry``.
+The ledger is append-only: nothing here updates or deletes a ``PointsEntry``. Every booking
+also updates the member's materialised ``PointsBalance`` rows in the same transaction, under
+the member row lock (``_balances_apply``); ``balances_rebuild`` rewrites them from the ledger.
 """
 
 from __future__ import annotations
