@@ -12,14 +12,16 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import django
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -48,6 +50,45 @@ def timed(fn: Callable[[], Any], *, runs: int = 5, warm: int = 1) -> Timing:
     return Timing(statistics.median(times), p95, out)
 
 
+def from_samples(values: list[float]) -> Timing:
+    """p50 and p95 of timings taken one by one (e.g. each write in its own savepoint)."""
+    ordered = sorted(values) or [0.0]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return Timing(statistics.median(ordered), p95, len(values))
+
+
+def cpu_ms(fn: Callable[[], Any], *, runs: int) -> float:
+    """This process's CPU time for ``fn`` (p50, ms): on a shared machine the wall time includes
+    waiting for a core; this does not."""
+    times = []
+    for _ in range(runs):
+        t0 = time.process_time()
+        fn()
+        times.append((time.process_time() - t0) * 1000)
+    return statistics.median(times)
+
+
+def fmt(t: Timing | None) -> str:
+    """``p50 / p95`` in ms, or a dash."""
+    return "—" if t is None else f"{t.p50:.1f} / {t.p95:.1f}"
+
+
+def page(user: Any, url: str) -> Callable[[], int]:
+    """A full page through the test client as ``user``; each call returns the HTML's size.
+
+    Logging in writes a session row: call inside a transaction the command rolls back."""
+    client = Client()
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
+
+    def get() -> int:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise CommandError(f"{url} 返回 {response.status_code}")
+        return len(response.content)
+
+    return get
+
+
 def captured_sql(fn: Callable[[], Any]) -> list[str]:
     """The SQL statements ``fn`` sends, as executed (parameters already interpolated)."""
     with CaptureQueriesContext(connection) as ctx:
@@ -65,6 +106,21 @@ def replay(statements: list[str]) -> Callable[[], int]:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+                if cursor.description is not None:
+                    rows += len(cursor.fetchall())
+        return rows
+
+    return run
+
+
+def run_sql(statements: Sequence[tuple[str, Sequence[Any]]]) -> Callable[[], int]:
+    """A hand-written floor: parameterised statements; returns the rows fetched."""
+
+    def run() -> int:
+        rows = 0
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
                 if cursor.description is not None:
                     rows += len(cursor.fetchall())
         return rows

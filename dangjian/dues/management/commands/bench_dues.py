@@ -26,23 +26,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
-from django.test import Client
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
-from dangjian.core.benchmarking import captured_sql, heading, ratio, record, replay, timed
+from dangjian.core.benchmarking import (
+    captured_sql,
+    cpu_ms,
+    fmt,
+    from_samples,
+    heading,
+    page,
+    ratio,
+    record,
+    replay,
+    run_sql,
+    timed,
+)
 from dangjian.core.paths import SEGMENT_WIDTH
 from dangjian.dues import selectors
 from dangjian.dues.models import DuesMonth
 from dangjian.dues.rules import add_months, policy_in_force
 from dangjian.dues.services import dues_payment_record
 from dangjian.members.models import Member
+from dangjian.orgs.benchmarking import county_and_admin
 from dangjian.orgs.models import BRANCH_TYPES, Organization
-
-BACKEND = "dangjian.accounts.backends.UsernameOrMobileBackend"
 
 
 class _RollbackError(Exception):
@@ -59,36 +69,7 @@ class Line:
     cpu: float = 0.0
 
 
-def cpu_ms(fn: Callable[[], Any], *, runs: int) -> float:
-    """The process CPU time of ``fn`` (p50, ms): on a shared 2-core machine the wall time
-    includes waiting for the CPU; this does not."""
-    times = []
-    for _ in range(runs):
-        t0 = time.process_time()
-        fn()
-        times.append((time.process_time() - t0) * 1000)
-    return statistics.median(times)
-
-
-def _ms(t: Any) -> str:
-    return f"{t.p50:.1f} / {t.p95:.1f}" if t is not None else "—"
-
-
 Statement = tuple[str, list[Any]]
-
-
-def run_sql(statements: list[Statement]) -> Callable[[], int]:
-    """A hand-written floor: the statements with their parameters; returns the rows fetched."""
-
-    def run() -> int:
-        rows = 0
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                rows += len(cursor.fetchall())
-        return rows
-
-    return run
 
 
 def summary_ideal_sql(root: Organization, month: dt.date, this_month: dt.date) -> list[Statement]:
@@ -153,15 +134,7 @@ class Command(BaseCommand):
         runs = max(3, opts["runs"])
         today = timezone.localdate()
         this_month = today.replace(day=1)
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise CommandError("没有组织数据，请先运行 dangjian seed")
-        admin = (
-            RoleGrant.objects.filter(org=root, role=Role.ORG_ADMIN, user__is_active=True)
-            .select_related("user")
-            .order_by("id")
-            .first()
-        )
+        root, admin_user = county_and_admin()
         secretary = (
             RoleGrant.objects.filter(
                 role=Role.SECRETARY, user__is_active=True, org__org_type__in=BRANCH_TYPES
@@ -170,8 +143,8 @@ class Command(BaseCommand):
             .order_by(F("user__username").desc(nulls_last=True), "id")
         )
         sec = secretary.filter(user__username="village_secretary").first() or secretary.first()
-        if admin is None or sec is None:
-            raise CommandError("找不到县级组织部管理员或党支部书记的授权")
+        if sec is None:
+            raise CommandError("找不到党支部书记的授权")
         member = (
             Member.objects.filter(user__isnull=False, status=Member.Status.CURRENT)
             .select_related("user")
@@ -188,18 +161,6 @@ class Command(BaseCommand):
         ).count()
         n = policy_in_force(this_month).lapse_months
         results: list[Line] = []
-
-        def page(user: Any, url: str) -> Callable[[], Any]:
-            client = Client()
-            client.force_login(user, backend=BACKEND)
-
-            def get() -> Any:
-                r = client.get(url)
-                if r.status_code != 200:
-                    raise CommandError(f"{url} 返回 {r.status_code}")
-                return r
-
-            return get
 
         def measure(name: str, fn: Callable[[], Any], ideal: list[Statement] | None = None) -> None:
             fn()  # warm, and anything the first call caches
@@ -218,12 +179,12 @@ class Command(BaseCommand):
         )
         measure(
             f"全县汇总页（{root.short_name or root.name}）",
-            page(admin.user, f"/dues/?org={root.pk}"),
+            page(admin_user, f"/dues/?org={root.pk}"),
             summary_ideal_sql(root, this_month, this_month) + alerts_ideal_sql(root, this_month, n),
         )
         measure(
             "全县汇总 .xlsx 导出",
-            page(admin.user, f"/dues/export/?org={root.pk}"),
+            page(admin_user, f"/dues/export/?org={root.pk}"),
             summary_ideal_sql(root, this_month, this_month) + alerts_ideal_sql(root, this_month, n),
         )
         measure(
@@ -240,7 +201,7 @@ class Command(BaseCommand):
         if member is not None and member.user is not None:
             measure("我的党费（手机）", page(member.user, "/dues/mine/"))
 
-        write_lines = self._t6(root, sec.user, admin.user, today, opts["writes"])
+        write_lines = self._t6(root, sec.user, admin_user, today, opts["writes"])
         out = [
             *heading(
                 "党费：台账、汇总、提醒、我的党费、登记（T2–T4、T6）"
@@ -257,8 +218,8 @@ class Command(BaseCommand):
         ]
         for r in results:
             out.append(
-                f"| {r.name} | {r.queries} | {_ms(r.app)} | {r.cpu:.1f} | {_ms(r.floor)} | "
-                f"{ratio(r.app.p50, r.floor.p50)} | {_ms(r.ideal)} | "
+                f"| {r.name} | {r.queries} | {fmt(r.app)} | {r.cpu:.1f} | {fmt(r.floor)} | "
+                f"{ratio(r.app.p50, r.floor.p50)} | {fmt(r.ideal)} | "
                 f"{ratio(r.app.p50, r.ideal.p50) if r.ideal else '—'} |"
             )
         out.extend(write_lines)
@@ -306,9 +267,8 @@ class Command(BaseCommand):
             pay(row)
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
-        times.sort()
-        p50 = times[len(times) // 2]
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        app = from_samples(times)
+        p50, p95 = app.p50, app.p95
         mean = sum(times) / len(times)
         floor = timed(replay(statements), runs=min(50, len(times)))
         return [

@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from dangjian.accounts.models import RoleGrant
-from dangjian.accounts.roles import Role
 from dangjian.core.benchmarking import heading, ratio, record, timed
 from dangjian.meetings.compliance import attendance_query, compliance, tag_counts_query
 from dangjian.meetings.models import Attendance, MeetingTypeTag
-from dangjian.orgs.models import Organization
+from dangjian.orgs.benchmarking import county_and_admin
 
 RUNS = 5
 
@@ -38,17 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         year = opts["year"]
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise CommandError("没有组织数据，请先运行 dangjian seed")
-        grant = (
-            RoleGrant.objects.filter(org=root, role=Role.ORG_ADMIN, user__is_active=True)
-            .select_related("user")
-            .first()
-        )
-        if grant is None:
-            raise CommandError(f"{root.name} 没有组织部管理员授权，无法以其身份统计")
-        viewer = grant.user
+        root, viewer = county_and_admin()
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         today = timezone.localdate()
 

@@ -20,16 +20,28 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from django.test import Client
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
-from dangjian.core.benchmarking import Timing, captured_sql, heading, ratio, record, replay, timed
+from dangjian.core.benchmarking import (
+    Timing,
+    captured_sql,
+    fmt,
+    from_samples,
+    heading,
+    page,
+    ratio,
+    record,
+    replay,
+    run_sql,
+    timed,
+)
 from dangjian.core.paths import SUBTREE_END
 from dangjian.members.models import Member
+from dangjian.orgs.benchmarking import county_and_admin
 from dangjian.orgs.models import Organization
 from dangjian.points import selectors
 from dangjian.points.models import PointsBalance, PointsEntry, PointsPeriod
@@ -56,19 +68,6 @@ LIMIT 500
 """
 
 
-def _raw(sql: str, params: list[Any]) -> Callable[[], int]:
-    def run() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return len(cursor.fetchall())
-
-    return run
-
-
-def _fmt(t: Timing | None) -> str:
-    return "—" if t is None else f"{t.p50:.1f} / {t.p95:.1f}"
-
-
 class Command(BaseCommand):
     help = "积分存折、张榜（支部/乡镇/全县）、张榜页面与自动记分写入的耗时，与原始 SQL 下限对比"
 
@@ -79,17 +78,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         runs, writes = opts["runs"], opts["writes"]
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise CommandError("没有组织数据，请先运行 dangjian seed")
-        grant = (
-            RoleGrant.objects.filter(org=root, role=Role.ORG_ADMIN, user__is_active=True)
-            .select_related("user")
-            .first()
-        )
-        if grant is None:
-            raise CommandError(f"{root.name} 没有组织部管理员授权，无法以其身份统计")
-        viewer = grant.user
+        root, viewer = county_and_admin()
         today = timezone.localdate()
         member = self._member(root)
         branch = member.branch
@@ -122,9 +111,9 @@ class Command(BaseCommand):
                 hi = org.path + SUBTREE_END
                 period = self._period(org, kind, start)
                 if period is not None and period.balances.exists():
-                    ideal = timed(_raw(BALANCE_IDEAL, [period.pk, org.path, hi]), runs=runs)
+                    ideal = timed(run_sql([(BALANCE_IDEAL, [period.pk, org.path, hi])]), runs=runs)
                 y0 = dt.date(start.year, 1, 1)
-                ledger = timed(_raw(LEDGER_IDEAL, [start, org.path, hi, y0, end]), runs=runs)
+                ledger = timed(run_sql([(LEDGER_IDEAL, [start, org.path, hi, y0, end])]), runs=runs)
             rows.append((label, app, floor, ideal, ledger, len(statements)))
 
         bench("(a) 积分存折（一名党员）",
@@ -149,7 +138,7 @@ class Command(BaseCommand):
                 end=c_end,
             )
         url = f"/points/board/?org={root.pk}&period={period_param(kind, q_start)}"
-        page = self._page(viewer, url, runs)
+        board_page = self._page(viewer, url, runs)
         write_app, write_floor, write_n = self._writes(member, writes, today)
 
         lines = [
@@ -167,17 +156,17 @@ class Command(BaseCommand):
         ]
         for label, app, floor, ideal, ledger, n in rows:
             lines.append(
-                f"| {label} | {_fmt(app)} | {_fmt(floor)}（{n}） | {ratio(app.p50, floor.p50)} | "
-                f"{_fmt(ideal)} | {ratio(app.p50, ideal.p50) if ideal else '—'} | {_fmt(ledger)} |"
+                f"| {label} | {fmt(app)} | {fmt(floor)}（{n}） | {ratio(app.p50, floor.p50)} | "
+                f"{fmt(ideal)} | {ratio(app.p50, ideal.p50) if ideal else '—'} | {fmt(ledger)} |"
             )
         lines.append(
-            f"| (e) 全县张榜页面（测试客户端，完整 HTML {page[1] // 1024} KB） | {_fmt(page[0])} | "
+            f"| (e) 全县张榜页面（测试客户端，完整 HTML {board_page[1] // 1024} KB） | {fmt(board_page[0])} | "
             "— | — | — | — | — |"
         )
         per_sec = 1000 / write_app.p50 if write_app.p50 else 0
         lines += [
             f"| (f) T6 自动记分一次（含余额更新，{write_n} 次，约 {per_sec:.0f} 次/秒） | "
-            f"{_fmt(write_app)} | {_fmt(write_floor)} | {ratio(write_app.p50, write_floor.p50)} | "
+            f"{fmt(write_app)} | {fmt(write_floor)} | {ratio(write_app.p50, write_floor.p50)} | "
             "— | — | — |",
             "",
         ]
@@ -207,18 +196,9 @@ class Command(BaseCommand):
     def _page(self, viewer: Any, url: str, runs: int) -> tuple[Timing, int]:
         """The full board page through the test client; the login is rolled back."""
         with override_settings(ALLOWED_HOSTS=["*"]), transaction.atomic():
-            client = Client()
-            client.force_login(viewer)
-
-            def get() -> int:
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} 返回 {response.status_code}")
-                return len(response.content)
-
-            page = timed(get, runs=runs)
+            timing = timed(page(viewer, url), runs=runs)
             transaction.set_rollback(True)
-        return page, int(page.result)
+        return timing, int(timing.result)
 
     def _writes(self, member: Member, n: int, today: dt.date) -> tuple[Timing, Timing, int]:
         """T6: ``n`` automatic awards to ``n`` members (each its own source), all rolled back."""
@@ -254,11 +234,4 @@ class Command(BaseCommand):
                 floor_ms.append((time.perf_counter() - t0) * 1000)
                 transaction.savepoint_rollback(sid)
             transaction.set_rollback(True)
-        return _pcts(app_ms), _pcts(floor_ms), len(targets)
-
-
-def _pcts(values: list[float]) -> Timing:
-    values = sorted(values) or [0.0]
-    p50 = values[len(values) // 2]
-    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-    return Timing(p50, p95, len(values))
+        return from_samples(app_ms), from_samples(floor_ms), len(targets)

@@ -17,20 +17,24 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
-from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from dangjian.accounts.models import RoleGrant
-from dangjian.accounts.roles import Role
-from dangjian.core.benchmarking import Timing, captured_sql, heading, ratio, record, replay, timed
+from dangjian.core.benchmarking import (
+    Timing,
+    captured_sql,
+    fmt,
+    heading,
+    page,
+    ratio,
+    record,
+    replay,
+    timed,
+)
+from dangjian.orgs.benchmarking import county_and_admin
 from dangjian.orgs.models import Organization
 from dangjian.recruitment import selectors
 from dangjian.recruitment.models import Applicant, StepRecord
-
-
-def _fmt(t: Timing) -> str:
-    return f"{t.p50:.1f} / {t.p95:.1f}"
 
 
 class Command(BaseCommand):
@@ -42,17 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         runs = opts["runs"]
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise CommandError("没有组织数据，请先运行 dangjian seed")
-        grant = (
-            RoleGrant.objects.filter(org=root, role=Role.ORG_ADMIN, user__is_active=True)
-            .select_related("user")
-            .first()
-        )
-        if grant is None:
-            raise CommandError(f"{root.name} 没有组织部管理员授权，无法以其身份统计")
-        viewer = grant.user
+        root, viewer = county_and_admin()
         today = timezone.localdate()
         by_branch = list(
             Applicant.objects.filter(status=Applicant.Status.ACTIVE)
@@ -106,17 +100,8 @@ class Command(BaseCommand):
             ),
         ]
         with override_settings(ALLOWED_HOSTS=["*"]), transaction.atomic():
-            client = Client()
-            client.force_login(viewer)
             for label, url in pages:
-
-                def get(url: str = url) -> int:
-                    response = client.get(url)
-                    if response.status_code != 200:
-                        raise CommandError(f"{url} 返回 {response.status_code}")
-                    return len(response.content)
-
-                bench(label, get)
+                bench(label, page(viewer, url))
             transaction.set_rollback(True)
 
         counts = {
@@ -137,7 +122,7 @@ class Command(BaseCommand):
         ]
         for label, app, floor, n in rows:
             lines.append(
-                f"| {label} | {_fmt(app)} | {_fmt(floor)} | {ratio(app.p50, floor.p50)} | {n} |"
+                f"| {label} | {fmt(app)} | {fmt(floor)} | {ratio(app.p50, floor.p50)} | {n} |"
             )
         lines.append("")
         self.stdout.write("\n".join(lines))

@@ -24,16 +24,27 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
-from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
-from dangjian.core.benchmarking import Timing, captured_sql, heading, ratio, record, replay, timed
+from dangjian.core.benchmarking import (
+    Timing,
+    captured_sql,
+    fmt,
+    from_samples,
+    heading,
+    page,
+    ratio,
+    record,
+    replay,
+    timed,
+)
 from dangjian.core.paths import SUBTREE_END
 from dangjian.grid.models import Grid
 from dangjian.orgs.access import may
+from dangjian.orgs.benchmarking import county_and_admin
 from dangjian.orgs.models import Organization
 from dangjian.service_requests import selectors, services
 from dangjian.service_requests.models import ServiceRequest
@@ -75,17 +86,6 @@ WHERE org_path >= %(lo)s AND org_path < %(hi)s
 """
 
 
-def _fmt(t: Timing | None) -> str:
-    return "—" if t is None else f"{t.p50:.1f} / {t.p95:.1f}"
-
-
-def _pcts(values: list[float]) -> Timing:
-    values = sorted(values) or [0.0]
-    p50 = values[len(values) // 2]
-    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-    return Timing(p50, p95, len(values))
-
-
 class Command(BaseCommand):
     help = (
         "群众诉求统计（全县/乡镇/支部一年）、逾期督办、网格待领与支部派单页面、点单与领单写入的"
@@ -99,17 +99,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         runs, writes = opts["runs"], opts["writes"]
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise CommandError("没有组织数据，请先运行 dangjian seed")
-        grant = (
-            RoleGrant.objects.filter(org=root, role=Role.ORG_ADMIN, user__is_active=True)
-            .select_related("user")
-            .first()
-        )
-        if grant is None:
-            raise CommandError(f"{root.name} 没有组织部管理员授权，无法以其身份统计")
-        viewer = grant.user
+        root, viewer = county_and_admin()
         branch = self._busiest_branch(root)
         township = (
             Organization.objects.filter(pk__in=branch.ancestor_ids, depth=root.depth + 1).first()
@@ -181,15 +171,15 @@ class Command(BaseCommand):
         ]
         for label, app, floor, ideal, n, note in rows:
             lines.append(
-                f"| {label}{note} | {_fmt(app)} | {_fmt(floor)}（{n}） | "
-                f"{ratio(app.p50, floor.p50) if floor else '—'} | {_fmt(ideal)} | "
+                f"| {label}{note} | {fmt(app)} | {fmt(floor)}（{n}） | "
+                f"{ratio(app.p50, floor.p50) if floor else '—'} | {fmt(ideal)} | "
                 f"{ratio(app.p50, ideal.p50) if ideal else '—'} |"
             )
         per_sec = 1000 / claim_t.p50 if claim_t.p50 else 0
         lines += [
-            f"| (i) T6 点单一次（request_submit，{n_writes} 次） | {_fmt(submit_t)} | — | — | — | — |",
+            f"| (i) T6 点单一次（request_submit，{n_writes} 次） | {fmt(submit_t)} | — | — | — | — |",
             f"| (j) T6 领单一次（request_claim，{n_writes} 次，约 {per_sec:.0f} 次/秒） | "
-            f"{_fmt(claim_t)} | {_fmt(claim_floor)} | {ratio(claim_t.p50, claim_floor.p50)} | "
+            f"{fmt(claim_t)} | {fmt(claim_floor)} | {ratio(claim_t.p50, claim_floor.p50)} | "
             "— | — |",
             "",
         ]
@@ -268,21 +258,13 @@ class Command(BaseCommand):
     ) -> tuple[str, Timing, Timing | None, Timing | None, int, str]:
         """A full page through the test client; the login (a session row) is rolled back."""
         with override_settings(ALLOWED_HOSTS=["*"]), transaction.atomic():
-            client = Client()
-            client.force_login(user)
-
-            def get() -> int:
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} 返回 {response.status_code}")
-                return len(response.content)
-
-            page = timed(get, runs=runs)
+            get = page(user, url)
+            timing = timed(get, runs=runs)
             statements = captured_sql(get)
             floor = timed(replay(statements), runs=runs)
             transaction.set_rollback(True)
-        note = f"（HTML {int(page.result) // 1024} KB）"
-        return label, page, floor, None, len(statements), note
+        note = f"（HTML {int(timing.result) // 1024} KB）"
+        return label, timing, floor, None, len(statements), note
 
     def _writes(self, n: int) -> tuple[Timing, Timing, Timing, int]:
         """T6: ``n`` submits (online, to the busiest grids) and ``n`` claims of those requests
@@ -346,4 +328,4 @@ class Command(BaseCommand):
                 floor_ms.append((time.perf_counter() - t0) * 1000)
                 transaction.savepoint_rollback(sid)
             transaction.set_rollback(True)
-        return _pcts(submit_ms), _pcts(claim_ms), _pcts(floor_ms), n
+        return from_samples(submit_ms), from_samples(claim_ms), from_samples(floor_ms), n
