@@ -20,7 +20,7 @@ from typing import Any
 import django
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -111,6 +111,27 @@ def replay(statements: list[str]) -> Callable[[], int]:
         return rows
 
     return run
+
+
+def write_and_floor(fn: Callable[[], Any]) -> tuple[float, float]:
+    """One write timed alone, and its SQL replayed for the floor: (app ms, floor ms).
+
+    Each step runs in a savepoint rolled back at once, so the next write starts from the same
+    state; call inside a transaction the command rolls back."""
+    sid = transaction.savepoint()
+    t0 = time.perf_counter()
+    fn()
+    app = (time.perf_counter() - t0) * 1000
+    transaction.savepoint_rollback(sid)
+    sid = transaction.savepoint()
+    statements = captured_sql(fn)
+    transaction.savepoint_rollback(sid)
+    sid = transaction.savepoint()
+    t0 = time.perf_counter()
+    replay(statements)()
+    floor = (time.perf_counter() - t0) * 1000
+    transaction.savepoint_rollback(sid)
+    return app, floor
 
 
 def run_sql(statements: Sequence[tuple[str, Sequence[Any]]]) -> Callable[[], int]:

@@ -15,7 +15,6 @@ the board used to run. The table is printed and appended to ``benchmarks/RESULTS
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +37,7 @@ from dangjian.core.benchmarking import (
     replay,
     run_sql,
     timed,
+    write_and_floor,
 )
 from dangjian.core.paths import SUBTREE_END
 from dangjian.members.models import Member
@@ -220,18 +220,8 @@ class Command(BaseCommand):
                         member=m, rule_code="meeting_absent_unexcused", source=m, on=today
                     )
 
-                sid = transaction.savepoint()
-                t0 = time.perf_counter()
-                award()
-                app_ms.append((time.perf_counter() - t0) * 1000)
-                transaction.savepoint_rollback(sid)
-                sid = transaction.savepoint()
-                statements = captured_sql(award)
-                transaction.savepoint_rollback(sid)
-                sid = transaction.savepoint()
-                t0 = time.perf_counter()
-                replay(statements)()
-                floor_ms.append((time.perf_counter() - t0) * 1000)
-                transaction.savepoint_rollback(sid)
+                app, floor = write_and_floor(award)
+                app_ms.append(app)
+                floor_ms.append(floor)
             transaction.set_rollback(True)
         return from_samples(app_ms), from_samples(floor_ms), len(targets)

@@ -40,6 +40,7 @@ from dangjian.core.benchmarking import (
     record,
     replay,
     timed,
+    write_and_floor,
 )
 from dangjian.core.paths import SUBTREE_END
 from dangjian.grid.models import Grid
@@ -314,18 +315,8 @@ class Command(BaseCommand):
                 def claim(req: ServiceRequest = req) -> Any:
                     return services.request_claim(actor=workers[req.grid_id], request=req)
 
-                sid = transaction.savepoint()
-                t0 = time.perf_counter()
-                claim()
-                claim_ms.append((time.perf_counter() - t0) * 1000)
-                transaction.savepoint_rollback(sid)
-                sid = transaction.savepoint()
-                statements = captured_sql(claim)
-                transaction.savepoint_rollback(sid)
-                sid = transaction.savepoint()
-                t0 = time.perf_counter()
-                replay(statements)()
-                floor_ms.append((time.perf_counter() - t0) * 1000)
-                transaction.savepoint_rollback(sid)
+                app, floor = write_and_floor(claim)
+                claim_ms.append(app)
+                floor_ms.append(floor)
             transaction.set_rollback(True)
         return from_samples(submit_ms), from_samples(claim_ms), from_samples(floor_ms), n
