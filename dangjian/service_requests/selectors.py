@@ -121,23 +121,27 @@ def request_page(qs: QuerySet[ServiceRequest], *, cursor: str | None) -> Page:
 
 @dataclass
 class WorkerQueue:
-    pool: list[ServiceRequest]
+    pool: Page
+    pool_total: int  # capped at CAP + 1
     mine: list[ServiceRequest]
     grids: list[Any]
 
 
-def worker_queue(*, viewer: Any) -> WorkerQueue:
-    """The grid worker's phone queue: the pool of their grids and what they claimed."""
+def worker_queue(*, viewer: Any, cursor: str | None = None) -> WorkerQueue:
+    """The grid worker's phone queue: the pool of their grids, a keyset page at a time (most
+    urgent first), and what they claimed."""
     grids = list(grids_of_worker(viewer).order_by("name"))
     ids = [g.pk for g in grids]
     base = ServiceRequest.objects.select_related(*LIST_RELATED)
-    pool = list(base.filter(grid_id__in=ids, state__in=POOL_STATES).order_by("due_at", "id")[:CAP])
+    pool_qs = ServiceRequest.objects.filter(grid_id__in=ids, state__in=POOL_STATES)
+    pool = _page(pool_qs, cursor=cursor)
+    total = len(pool.rows) if not cursor and not pool.next_cursor else pool_qs[: CAP + 1].count()
     mine = list(
         base.filter(claimed_by=viewer, state__in=OPEN_STATES)
         .exclude(state__in=POOL_STATES)
         .order_by("due_at", "id")[:CAP]
     )
-    return WorkerQueue(pool=pool, mine=mine, grids=grids)
+    return WorkerQueue(pool=pool, pool_total=total, mine=mine, grids=grids)
 
 
 def grids_of_worker_exists(viewer: Any) -> bool:

@@ -133,11 +133,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 def pool(request: HttpRequest) -> HttpResponse:
     """网格员: the pool of my grids and what I claimed (phone-first)."""
     _require_scope(request, "request.handle")
-    q = selectors.worker_queue(viewer=request.user)
+    q = selectors.worker_queue(viewer=request.user, cursor=request.GET.get("cursor"))
     return TemplateResponse(
         request,
         "service_requests/pool.html",
-        _page_context(request, "pool", q=q, crumbs=_crumbs(("网格待领", ""))),
+        _page_context(
+            request,
+            "pool",
+            q=q,
+            next_query=urlencode({"cursor": q.pool.next_cursor}) if q.pool.next_cursor else "",
+            crumbs=_crumbs(("网格待领", "")),
+        ),
     )
 
 

@@ -43,6 +43,21 @@ def test_the_grid_worker_sees_the_pool_and_claims_from_it(login, people, fresh):
     assert (fresh.state, fresh.claimed_by) == ("claimed", people.grid_worker)
 
 
+def test_a_long_pool_comes_a_page_at_a_time_most_urgent_first(login, people, grid):
+    """25 waiting: the badge says 25, page one shows 20 by deadline, 下一页 shows the rest."""
+    codes = [submit(grid, description=f"第{i}件诉求")[0].tracking_code for i in range(25)]
+    client = login(people.grid_worker)
+    first = client.get(reverse("service_requests:pool")).content.decode()
+    assert 'data-testid="pool-total">25<' in first
+    shown = [c for c in codes if f"pool-{c}" in first]
+    assert len(shown) == 20
+    more = first.split('data-testid="pool-more"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = client.get(reverse("service_requests:pool") + more.replace("&amp;", "&")).content
+    rest = [c for c in codes if f"pool-{c}".encode() in second]
+    assert sorted(shown + rest) == sorted(codes)
+    assert b"pool-more" not in second
+
+
 def test_the_branch_dispatches_from_its_board(login, people, fresh, doer):
     drive(fresh, "claimed", people=people, member=doer)
     client = login(people.village_secretary)
