@@ -20,6 +20,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Role
@@ -155,9 +156,8 @@ def board(request: HttpRequest) -> HttpResponse:
         viewer=request.user, org=org, cursor=request.GET.get("cursor")
     )
     hand = selectors.in_hand(viewer=request.user, org=org)
-    choices = _member_choices(org)
-    for r in to_dispatch.rows:
-        r.dispatch_form = DispatchForm(member_choices=choices, prefix=f"r{r.pk}")  # type: ignore[attr-defined]
+    # Every card offers the same members: build the <option> list once, not once per card.
+    member_options = format_html_join("", '<option value="{}">{}</option>', _member_choices(org))
     return TemplateResponse(
         request,
         "service_requests/board.html",
@@ -167,6 +167,7 @@ def board(request: HttpRequest) -> HttpResponse:
             org=org,
             page=to_dispatch,
             hand=hand,
+            member_options=member_options,
             next_query=urlencode({"org": org.pk, "cursor": to_dispatch.next_cursor})
             if to_dispatch.next_cursor
             else "",
