@@ -28,7 +28,9 @@ def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Seed the county (organizations, accounts, members, meetings) once; rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
-        call_command("seed", "--scale", "county", "--seed", str(SEED), stdout=out)
+        call_command(
+            "seed", "--scale", "county", "--seed", str(SEED), "--until", "meetings", stdout=out
+        )
         # Check the seed's deferred foreign keys now, once: otherwise PostgreSQL re-checks them
         # all at every test's teardown (inside a savepoint that is then rolled back).
         connection.check_constraints()

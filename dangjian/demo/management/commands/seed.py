@@ -43,6 +43,11 @@ def link_member_logins(users: list[Any]) -> int:
     return linked
 
 
+# How far a seed goes: everything by default; the demo's own tests stop early when they only
+# look at members (with accounts and transfers) or at meetings.
+STAGES = ("members", "meetings", "all")
+
+
 class Command(BaseCommand):
     help = "生成演示数据：党组织树、联建关系、演示账号和通知（同一种子生成的数据完全相同）"
 
@@ -52,6 +57,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
         parser.add_argument("--if-empty", action="store_true", help="已有党组织数据时什么也不做")
+        parser.add_argument(
+            "--until",
+            choices=STAGES,
+            default=STAGES[-1],
+            help="只生成到这一步为止（测试只需党员或会议时用）：members / meetings / all（默认）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scale, seed = options["scale"], options["seed"]
@@ -86,7 +97,10 @@ class Command(BaseCommand):
         )
         link_member_logins(users)
         transfers = seed_transfers(today=timezone.localdate()) if users else 0
-        meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
+        until = STAGES.index(options["until"])
+        meetings = 0
+        if until >= STAGES.index("meetings"):
+            meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
         # Later capabilities, each from its own module; a dependent one runs after what it reads
         # (points read meetings' attendance, service requests read grids).
         extra: dict[str, int] = {}
@@ -97,7 +111,8 @@ class Command(BaseCommand):
             ("个网格", seed_grid),
             ("件群众诉求", seed_service_requests),
         ):
-            extra[label] = seed_fn(rng_seed=seed, today=timezone.localdate(), scale=scale)
+            if until >= STAGES.index("all"):
+                extra[label] = seed_fn(rng_seed=seed, today=timezone.localdate(), scale=scale)
         # Fresh planner statistics: after a bulk load both databases otherwise pick poor plans.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
