@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from dangjian.core.paths import subtree_q
 from dangjian.core.todo import Todo, capped
+from dangjian.findings.access import findings_visible_to
 from dangjian.findings.models import Finding, Remedy
 from dangjian.findings.selectors import overdue_remedies_q
 from dangjian.orgs.access import may
@@ -21,7 +22,8 @@ def finding_todos(*, viewer: Any, org: Any, today: dt.date) -> list[Todo]:
         return []
     late = Remedy.objects.filter(overdue_remedies_q(today), finding=OuterRef("pk"))
     qs = (
-        Finding.objects.filter(subtree_q("org_path", org.path))
+        findings_visible_to(viewer)
+        .filter(subtree_q("org_path", org.path))
         .exclude(state=Finding.State.CLOSED)
         .filter(Exists(late))
     )

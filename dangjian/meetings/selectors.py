@@ -78,20 +78,20 @@ def meeting_page(
     return MeetingPage(rows=rows, next_cursor=nxt)
 
 
-def meetings_to_review(*, viewer: Any, limit: int = 200) -> list[Meeting]:
+def review_queue(viewer: Any) -> QuerySet[Meeting]:
     """待我审核: submitted meetings of organizations strictly below a meeting.review grant."""
     roots = scope_roots(viewer, action="meeting.review")
     if not roots:
-        return []
+        return Meeting.objects.none()
     q = Q()
     for root in roots:
         q |= subtree_q("org_path", root)
-    return list(
-        Meeting.objects.filter(q, state=Meeting.State.SUBMITTED)
-        .exclude(org_path__in=roots)
-        .select_related("org")
-        .order_by("submitted_at", "id")[:limit]
-    )
+    return Meeting.objects.filter(q, state=Meeting.State.SUBMITTED).exclude(org_path__in=roots)
+
+
+def meetings_to_review(*, viewer: Any, limit: int = 200) -> list[Meeting]:
+    """The review queue, oldest submission first (capped)."""
+    return list(review_queue(viewer).select_related("org").order_by("submitted_at", "id")[:limit])
 
 
 def attendance_rows(meeting: Meeting) -> list[Attendance]:

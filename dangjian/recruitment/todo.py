@@ -10,6 +10,7 @@ from django.urls import reverse
 from dangjian.core.paths import subtree_q
 from dangjian.core.todo import Todo, capped
 from dangjian.orgs.access import may
+from dangjian.recruitment.access import applicants_visible_to
 from dangjian.recruitment.models import Applicant
 
 
@@ -17,7 +18,7 @@ def recruitment_todos(*, viewer: Any, org: Any, today: dt.date) -> list[Todo]:
     """Applicants whose next step is past its limit (e.g. the talk within a month)."""
     if not may(viewer, "recruit.record", org):
         return []
-    qs = Applicant.objects.filter(
+    qs = applicants_visible_to(viewer).filter(
         subtree_q("org_path", org.path), status=Applicant.Status.ACTIVE, due_on__lt=today
     )
     return [

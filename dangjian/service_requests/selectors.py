@@ -47,6 +47,8 @@ OPEN_STATES = (
 RUNNING_STATES = tuple(s for s in OPEN_STATES if s not in (S.WAITING, S.REPORTED))
 POOL_STATES = (S.SUBMITTED, S.TRANSFERRED)
 DISPATCHABLE = (S.CLAIMED, S.ESCALATED, S.REOPENED)
+# A member's orders still to work on (the open half of my_orders).
+MINE_OPEN_STATES = (S.DISPATCHED, S.IN_PROGRESS, S.WAITING, S.REOPENED, S.ESCALATED)
 LIST_RELATED = ("category", "grid", "org", "claimed_by")
 
 
@@ -73,7 +75,7 @@ def _page(qs: QuerySet[ServiceRequest], *, cursor: str | None, size: int = PAGE_
     return Page(rows=rows, next_cursor=nxt)
 
 
-def _subtree(
+def requests_under(
     viewer: Any, org: Organization, action: str = "request.view"
 ) -> QuerySet[ServiceRequest]:
     """Requests of ``org``'s subtree the viewer may see for ``action``: one path range.
@@ -95,7 +97,7 @@ def request_filter(
 ) -> QuerySet[ServiceRequest]:
     """Visible requests under ``org``, narrowed by an allowlist of filters (state, category,
     priority, overdue, q = tracking code)."""
-    qs = requests_visible_to(viewer) if org is None else _subtree(viewer, org)
+    qs = requests_visible_to(viewer) if org is None else requests_under(viewer, org)
     state = params.get("state") or ""
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
@@ -150,13 +152,13 @@ def grids_of_worker_exists(viewer: Any) -> bool:
 
 def dispatch_board(*, viewer: Any, org: Organization, cursor: str | None = None) -> Page:
     """The branch's board: requests waiting to be dispatched (claimed, escalated, reopened)."""
-    qs = _subtree(viewer, org, "request.dispatch").filter(state__in=DISPATCHABLE)
+    qs = requests_under(viewer, org, "request.dispatch").filter(state__in=DISPATCHABLE)
     return _page(qs, cursor=cursor)
 
 
 def in_hand(*, viewer: Any, org: Organization, cursor: str | None = None) -> Page:
     """Dispatched requests still being worked on, and those waiting for a rating."""
-    qs = _subtree(viewer, org).filter(
+    qs = requests_under(viewer, org).filter(
         state__in=(S.DISPATCHED, S.IN_PROGRESS, S.WAITING, S.REPORTED, S.RATED)
     )
     return _page(qs, cursor=cursor)
@@ -164,7 +166,7 @@ def in_hand(*, viewer: Any, org: Organization, cursor: str | None = None) -> Pag
 
 def overdue_board(*, viewer: Any, org: Organization, cursor: str | None = None) -> Page:
     """Open requests past their deadline while the clock runs, most overdue first."""
-    qs = _subtree(viewer, org).filter(state__in=RUNNING_STATES, due_at__lt=timezone.now())
+    qs = requests_under(viewer, org).filter(state__in=RUNNING_STATES, due_at__lt=timezone.now())
     return _page(qs, cursor=cursor)
 
 
@@ -176,9 +178,7 @@ def my_orders(*, user: Any, limit: int = CAP) -> tuple[list[ServiceRequest], lis
         *LIST_RELATED
     )
     open_ = list(
-        base.filter(state__in=(S.DISPATCHED, S.IN_PROGRESS, S.WAITING, S.REOPENED, S.ESCALATED))
-        .order_by("due_at", "id")
-        .distinct()[:limit]
+        base.filter(state__in=MINE_OPEN_STATES).order_by("due_at", "id").distinct()[:limit]
     )
     done = list(
         base.filter(state__in=(S.REPORTED, S.RATED, S.CLOSED))
@@ -348,7 +348,7 @@ def _scoped(
 ) -> QuerySet[ServiceRequest]:
     """Requests of ``org``'s subtree submitted in the period that the viewer may see."""
     lo, hi = _period_bounds(start, end)
-    return _subtree(viewer, org).filter(submitted_at__gte=lo, submitted_at__lt=hi)
+    return requests_under(viewer, org).filter(submitted_at__gte=lo, submitted_at__lt=hi)
 
 
 class _PercentileCont(Aggregate):

@@ -8,16 +8,17 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.paths import subtree_q
 from dangjian.core.todo import Todo, capped
 from dangjian.grid.access import grids_of_worker
 from dangjian.orgs.access import may
-from dangjian.service_requests.models import RequestState, ServiceRequest
-from dangjian.service_requests.selectors import DISPATCHABLE, POOL_STATES, RUNNING_STATES
-
-S = RequestState
-# The open half of selectors.my_orders: dispatched to the member and not yet reported.
-MINE_OPEN_STATES = (S.DISPATCHED, S.IN_PROGRESS, S.WAITING, S.REOPENED, S.ESCALATED)
+from dangjian.service_requests.models import ServiceRequest
+from dangjian.service_requests.selectors import (
+    DISPATCHABLE,
+    MINE_OPEN_STATES,
+    POOL_STATES,
+    RUNNING_STATES,
+    requests_under,
+)
 
 AREA = "群众诉求"
 
@@ -27,8 +28,8 @@ def request_todos(*, viewer: Any, org: Any, today: dt.date) -> list[Todo]:
     items = []
     pool = ServiceRequest.objects.filter(grid__in=grids_of_worker(viewer), state__in=POOL_STATES)
     items.append(Todo(AREA, "网格待领单", capped(pool), reverse("service_requests:pool")))
-    subtree = ServiceRequest.objects.filter(subtree_q("org_path", org.path))
     if may(viewer, "request.dispatch", org):
+        subtree = requests_under(viewer, org, "request.dispatch")
         waiting = capped(subtree.filter(state__in=DISPATCHABLE))
         items.append(Todo(AREA, "诉求待派单", waiting, reverse("service_requests:board")))
         late = subtree.filter(state__in=RUNNING_STATES, due_at__lt=timezone.now())
