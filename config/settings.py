@@ -188,6 +188,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "dangjian" / "locale"]
+# ISO first in the input formats: a date input's value must be 2010-03-23 (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"

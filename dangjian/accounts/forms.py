@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, StyledFormMixin
 
 
 class LoginForm(StyledFormMixin, AuthenticationForm):
@@ -48,9 +48,9 @@ class GrantForm(StyledFormMixin, forms.Form):
     )
     org = forms.IntegerField(label="组织", widget=forms.HiddenInput)
     role = forms.ChoiceField(label="角色")
-    valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label="生效日期", widget=DateInput())
     valid_to = forms.DateField(
-        label="失效日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="失效日期", required=False, widget=DateInput()
     )
 
     def __init__(self, *args: object, roles: list[tuple[str, str]], **kwargs: object) -> None:

@@ -1,10 +1,61 @@
-"""Form plumbing shared by every app: Tabler classes on widgets."""
+"""Form plumbing shared by every app: Tabler classes on widgets, the one set of date widgets,
+and the stale-form check for edit forms."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+# What a browser's <input type=date|datetime-local|time|month> puts in ``value`` and sends back.
+# Anything else (zh-hans formats 2010/03/23 first) is shown as empty and submitted as empty.
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+ISO_TIME = "%H:%M"
+ISO_MONTH = "%Y-%m"
+
+
+class DateInput(forms.DateInput):
+    """The site's one date widget: ``<input type="date" value="2010-03-23">``."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or ISO_DATE)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The site's one date-and-time widget: ``<input type="datetime-local">`` in local time."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or ISO_DATETIME_LOCAL)
+
+
+class TimeInput(forms.TimeInput):
+    """The site's one time widget: ``<input type="time" value="20:45">``."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or ISO_TIME)
+
+
+class MonthInput(forms.TextInput):
+    """``<input type="month" value="2026-10">``; a date (the first of the month) renders as its
+    month, a string as given."""
+
+    input_type = "month"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, dt.date):
+            return value.strftime(ISO_MONTH)
+        return super().format_value(value)
 
 
 class StyledFormMixin:
@@ -21,6 +72,64 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+# --- Stale forms ---------------------------------------------------------------------------
+
+ROW_VERSION_FIELD = "row_version"
+STALE_MESSAGE = "这条记录在您打开页面之后已被他人修改。为避免覆盖别人的修改，本次没有保存；请重新打开页面，核对后再改。"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able, stable rendering of one initial value (rows by pk, sets sorted)."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def row_version(initial: dict[str, Any]) -> str:
+    """A keyed digest of the values an edit form shows, i.e. of what a save would overwrite.
+
+    Keyed with SECRET_KEY so the token in the page gives away nothing about the values (an
+    unkeyed hash of a short field could be brute-forced)."""
+    text = json.dumps({k: _plain(v) for k, v in initial.items()}, sort_keys=True, default=str)
+    return salted_hmac("dangjian.core.forms.row_version", text, algorithm="sha256").hexdigest()[:32]
+
+
+class EditFormMixin:
+    """For forms that edit a stored row: the view builds ``initial`` from the row as it is now,
+    on GET and on POST alike; the page carries a digest of it in a hidden field, and a POST whose
+    digest no longer matches (someone saved the row in between) is refused with a clear message
+    instead of overwriting their change. A form without the field (an old page, a script) is
+    refused the same way. The service's own row lock guards the instant between this check and
+    its write."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.fields[ROW_VERSION_FIELD] = forms.CharField(  # type: ignore[attr-defined]
+            label="版本", required=False, widget=forms.HiddenInput
+        )
+        self.initial[ROW_VERSION_FIELD] = row_version(  # type: ignore[attr-defined]
+            {k: v for k, v in self.initial.items() if k != ROW_VERSION_FIELD}  # type: ignore[attr-defined]
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        sent = cleaned.pop(ROW_VERSION_FIELD, "") or ""
+        if not constant_time_compare(sent, self.initial[ROW_VERSION_FIELD]):  # type: ignore[attr-defined]
+            raise ValidationError(STALE_MESSAGE, code="stale")
+        return cleaned
+
+    @property
+    def changed_data(self) -> list[str]:  # type: ignore[override]
+        return [n for n in super().changed_data if n != ROW_VERSION_FIELD]  # type: ignore[misc]
 
 
 def add_validation_error(form: forms.Form, exc: Any) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core import blocklist, selectors, services
-from dangjian.core.forms import StyledFormMixin, add_validation_error
+from dangjian.core.forms import DateInput, StyledFormMixin, add_validation_error
 from dangjian.core.models import BlockEntry, CalendarDay
 
 
@@ -66,7 +66,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 class CalendarDayForm(StyledFormMixin, forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=DateInput())
     kind = forms.ChoiceField(label="类型", choices=CalendarDay.Kind.choices)
     name = forms.CharField(label="名称", max_length=50, required=False)
 

@@ -9,10 +9,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, MonthInput, StyledFormMixin
 from dangjian.dues.models import DuesBranchSetting, DuesPayment, DuesReduction
 
-DATE = {"type": "date"}
 MONTH_RE = re.compile(r"^\s*(\d{4})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*月?\s*$")
 
 
@@ -30,7 +29,7 @@ def parse_month(text: str) -> dt.date:
 class MonthField(forms.CharField):
     """``<input type="month">`` → the first of the month."""
 
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-10"})
+    widget = MonthInput(attrs={"placeholder": "2026-10"})
 
     def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
         text = super().to_python(value)
@@ -58,7 +57,7 @@ class PaymentForm(StyledFormMixin, forms.Form):
     amount = MoneyField(label="金额（元）")
     method = forms.ChoiceField(label="方式", choices=DuesPayment.Method.choices)
     reference = forms.CharField(label="流水号", max_length=64, required=False)
-    paid_on = forms.DateField(label="交纳日期", widget=forms.DateInput(attrs=DATE))
+    paid_on = forms.DateField(label="交纳日期", widget=DateInput())
     first_month = MonthField(label="所属月份", required=False)
     last_month = MonthField(label="至", required=False)
     kind = forms.ChoiceField(
@@ -72,7 +71,7 @@ class OneOffForm(StyledFormMixin, forms.Form):
     amount = MoneyField(label="金额（元）")
     method = forms.ChoiceField(label="方式", choices=DuesPayment.Method.choices)
     reference = forms.CharField(label="流水号", max_length=64, required=False)
-    paid_on = forms.DateField(label="交纳日期", widget=forms.DateInput(attrs=DATE))
+    paid_on = forms.DateField(label="交纳日期", widget=DateInput())
     note = forms.CharField(label="备注", max_length=200, required=False)
 
 
@@ -89,7 +88,7 @@ class DiscussForm(StyledFormMixin, forms.Form):
     agreed = forms.ChoiceField(
         label="支部意见", choices=[("yes", "同意，报上级党委审批"), ("no", "不同意")]
     )
-    discussed_on = forms.DateField(label="讨论日期", widget=forms.DateInput(attrs=DATE))
+    discussed_on = forms.DateField(label="讨论日期", widget=DateInput())
     discussion = forms.CharField(label="讨论意见", max_length=300)
 
 
@@ -107,6 +106,6 @@ class BackPayForm(StyledFormMixin, forms.Form):
 class ModeForm(StyledFormMixin, forms.Form):
     mode = forms.ChoiceField(label="交纳方式", choices=DuesBranchSetting.Mode.choices)
     agreed_on = forms.DateField(
-        label="支部同意日期", required=False, widget=forms.DateInput(attrs=DATE)
+        label="支部同意日期", required=False, widget=DateInput()
     )
     note = forms.CharField(label="说明", max_length=200, required=False)

@@ -5,12 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.findings.models import Finding
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class FindingForm(StyledFormMixin, forms.Form):

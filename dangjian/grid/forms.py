@@ -8,17 +8,15 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
 from dangjian.grid.models import LocalWorthy, Mediation, OpinionRecord
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _date_field(label: str, *, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
-        widget=DATE_WIDGET,
+        widget=DateInput(),
         error_messages={"required": f"请填写{label}", "invalid": f"{label}格式不正确"},
     )
 
@@ -70,6 +68,10 @@ class GridForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
         self._fix_checkboxes()
 
 
+class GridEditForm(EditFormMixin, GridForm):
+    """An existing grid; refused when someone saved it meanwhile."""
+
+
 class HouseholdForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
     address = forms.CharField(label="住址", max_length=200)
     head_name = forms.CharField(label="户主姓名", max_length=50)
@@ -95,6 +97,10 @@ class HouseholdForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
             self.fields["phone"].help_text = "留空表示不修改；已登记的号码不在此显示"
             self.fields["head_id"].help_text = "留空表示不修改"
         self._fix_checkboxes()
+
+
+class HouseholdEditForm(EditFormMixin, HouseholdForm):
+    """An existing household; refused when someone saved it meanwhile."""
 
 
 class LinkForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
@@ -258,3 +264,7 @@ class WorthyForm(StyledFormMixin, forms.Form):
             self.fields["org"].choices = orgs  # type: ignore[attr-defined]
         if editing:
             self.fields["phone"].help_text = "留空表示不修改"
+
+
+class WorthyEditForm(EditFormMixin, WorthyForm):
+    """An existing 乡贤; refused when someone saved the record meanwhile."""

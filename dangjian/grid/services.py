@@ -153,15 +153,18 @@ def grid_update(
         after["is_active"] = is_active
     chosen = _clean_workers(grid.org, workers) if workers is not None else None
     changes = field_changes(before, after)
-    for field, value in after.items():
-        setattr(grid, field, value)
-    grid.save()
     if chosen is not None:
         old = sorted(grid.workers.values_list("pk", flat=True))
         new = sorted(u.pk for u in chosen)
         if old != new:
-            grid.workers.set(chosen)
             changes["workers"] = [old, new]
+    if not changes:  # an unchanged form changes nothing, not even the audit log
+        return grid
+    for field, value in after.items():
+        setattr(grid, field, value)
+    grid.save()
+    if "workers" in changes:
+        grid.workers.set(chosen)  # type: ignore[arg-type]
     _audit(actor, "grid.update", grid, changes)
     return grid
 
@@ -346,17 +349,20 @@ def household_update(
         if not is_active:  # a household that moved away is no longer looked after
             ended = HouseholdLink.objects.filter(household=household, ended_on__isnull=True)
             ended.update(ended_on=_today())
-    household.save()
     if chosen is not None:
         old = sorted(household.tags.values_list("code", flat=True))
         new = sorted(t.code for t in chosen)
         if old != new:
-            household.tags.set(chosen)
             changes["tags"] = [old, new]
         care = any(t.needs_care for t in chosen)
         if care != household.needs_care:
+            changes.setdefault("tags", [sorted(old), sorted(new)])
             household.needs_care = care
-            household.save(update_fields=["needs_care", "updated_at"])
+    if not changes:  # an unchanged form changes nothing, not even the audit log
+        return household
+    household.save()
+    if "tags" in changes:
+        household.tags.set(chosen)  # type: ignore[arg-type]
     _audit(actor, "household.update", household, changes)
     return household
 
@@ -754,6 +760,8 @@ def worthy_update(
     if is_active is not None and is_active != worthy.is_active:
         changes["is_active"] = [worthy.is_active, is_active]
         worthy.is_active = is_active
+    if not changes:  # an unchanged form changes nothing, not even the audit log
+        return worthy
     worthy.save()
     _audit(actor, "worthy.update", worthy, changes)
     return worthy

@@ -37,12 +37,15 @@ from dangjian.grid.access import (
 )
 from dangjian.grid.forms import (
     AnchorForm,
+    GridEditForm,
     GridForm,
+    HouseholdEditForm,
     HouseholdForm,
     LinkForm,
     MediationForm,
     OpinionForm,
     OpinionHandleForm,
+    WorthyEditForm,
     WorthyForm,
 )
 from dangjian.grid.models import (
@@ -235,7 +238,7 @@ def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
     workers = selectors.worker_candidates(grid.org, today=timezone.localdate())
     current = list(grid.workers.all())
     choices = _user_choices(list(dict.fromkeys(current + workers)))
-    form = GridForm(
+    form = GridEditForm(
         request.POST or None,
         workers=choices,
         initial={
@@ -377,7 +380,9 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
         "note": household.note,
         "tags": list(household.tags.values_list("code", flat=True)),
     }
-    form = HouseholdForm(request.POST or None, tags=_tag_choices(), editing=True, initial=initial)
+    form = HouseholdEditForm(
+        request.POST or None, tags=_tag_choices(), editing=True, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -1034,7 +1039,7 @@ def worthy_edit(request: HttpRequest, worthy_id: int) -> HttpResponse:
     initial = {
         k: getattr(worthy, k) for k in ("name", "background", "specialty", "joined_on", "note")
     }
-    form = WorthyForm(request.POST or None, editing=True, initial=initial)
+    form = WorthyEditForm(request.POST or None, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.worthy_update(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.html import escape
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateTimeInput, EditFormMixin, StyledFormMixin
 from dangjian.meetings.models import Attendance, MeetingType
 
 
@@ -30,7 +30,7 @@ class MeetingForm(StyledFormMixin, forms.Form):
     )
     held_at = forms.DateTimeField(
         label="召开时间",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         error_messages={"required": "请填写召开时间", "invalid": "召开时间格式不正确"},
     )
@@ -59,6 +59,10 @@ class MeetingForm(StyledFormMixin, forms.Form):
 
     def record_data(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "org"}
+
+
+class MeetingEditForm(EditFormMixin, MeetingForm):
+    """An existing meeting record; refused when someone saved it meanwhile."""
 
 
 class AttendanceForm(StyledFormMixin, forms.Form):

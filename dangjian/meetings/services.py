@@ -267,6 +267,9 @@ def meeting_update(*, actor: Any, meeting: Meeting, data: dict[str, Any]) -> Mee
     for key in ("place", "host_name", "recorder_name"):
         if key in data:
             data[key] = (data[key] or "").strip()
+    changes = field_changes(before, {**before, **data})
+    if not changes:  # an unchanged form changes nothing, not even the audit log
+        return meeting
     for key, value in data.items():
         setattr(meeting, key, value)
     if "held_at" in data:
@@ -276,7 +279,6 @@ def meeting_update(*, actor: Any, meeting: Meeting, data: dict[str, Any]) -> Mee
         )
     meeting.save()
     _sync_tags(meeting)
-    changes = field_changes(before, {f: getattr(meeting, f) for f in FIELDS})
     _audit(actor, "meeting.update", meeting, changes)
     return meeting
 

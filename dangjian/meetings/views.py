@@ -28,6 +28,7 @@ from dangjian.meetings.forms import (
     AttendanceForm,
     CheckinForm,
     FilesForm,
+    MeetingEditForm,
     MeetingForm,
     ReviewForm,
 )
@@ -158,7 +159,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         return redirect("meetings:detail", meeting.pk)
     initial = {f: getattr(meeting, f) for f in services.FIELDS}
     initial["held_at"] = timezone.localtime(meeting.held_at)
-    form = MeetingForm(request.POST or None, initial=initial)
+    form = MeetingEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_update(actor=request.user, meeting=meeting, data=form.record_data())

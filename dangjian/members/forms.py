@@ -6,11 +6,9 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels
-
-DATE = {"type": "date"}
 
 
 def code_choices(table: str, *, blank: bool = True) -> list[tuple[str, str]]:
@@ -31,12 +29,12 @@ class MemberForm(StyledFormMixin, forms.Form):
     )
     sex = forms.ChoiceField(label="性别")
     ethnicity = forms.ChoiceField(label="民族")
-    birth_date = forms.DateField(label="出生日期", widget=forms.DateInput(DATE))
+    birth_date = forms.DateField(label="出生日期", widget=DateInput())
     education = forms.ChoiceField(label="学历")
     category = forms.ChoiceField(label="人员类别", choices=Member.Category.choices)
-    joined_on = forms.DateField(label="加入党组织日期", widget=forms.DateInput(DATE))
+    joined_on = forms.DateField(label="加入党组织日期", widget=DateInput())
     full_member_on = forms.DateField(
-        label="转为正式党员日期", required=False, widget=forms.DateInput(DATE)
+        label="转为正式党员日期", required=False, widget=DateInput()
     )
     job = forms.ChoiceField(label="工作岗位")
     mobile = forms.CharField(
@@ -45,7 +43,7 @@ class MemberForm(StyledFormMixin, forms.Form):
     address = forms.CharField(label="家庭住址", max_length=200, required=False)
     native_place = forms.CharField(label="籍贯", max_length=50, required=False)
     work_started_on = forms.DateField(
-        label="参加工作日期", required=False, widget=forms.DateInput(DATE)
+        label="参加工作日期", required=False, widget=DateInput()
     )
     marital = forms.ChoiceField(label="婚姻状况", required=False)
     health = forms.ChoiceField(label="健康状况", required=False)
@@ -98,26 +96,30 @@ class MemberForm(StyledFormMixin, forms.Form):
         return data
 
 
+class MemberEditForm(EditFormMixin, MemberForm):
+    """An existing member's record; refused when someone saved it meanwhile."""
+
+
 class LostContactForm(StyledFormMixin, forms.Form):
-    since = forms.DateField(label="失联日期", widget=forms.DateInput(DATE))
+    since = forms.DateField(label="失联日期", widget=DateInput())
 
 
 class MobileForm(StyledFormMixin, forms.Form):
     destination = forms.CharField(label="外出流向", max_length=100)
     reason = forms.CharField(label="外出原因", max_length=100, required=False)
-    since = forms.DateField(label="外出日期", widget=forms.DateInput(DATE))
+    since = forms.DateField(label="外出日期", widget=DateInput())
     mobile_branch = forms.TypedChoiceField(
         label="管理的流动党支部", coerce=int, required=False, empty_value=None
     )
 
 
 class DateForm(StyledFormMixin, forms.Form):
-    on = forms.DateField(label="日期", widget=forms.DateInput(DATE))
+    on = forms.DateField(label="日期", widget=DateInput())
     note = forms.CharField(label="说明", max_length=200, required=False)
 
 
 class LeaveForm(StyledFormMixin, forms.Form):
-    on = forms.DateField(label="减少日期", widget=forms.DateInput(DATE))
+    on = forms.DateField(label="减少日期", widget=DateInput())
     decrease_reason = forms.ChoiceField(label="减少原因")
     note = forms.CharField(label="说明", max_length=200, required=False)
 
@@ -132,7 +134,7 @@ class CheckinForm(StyledFormMixin, forms.Form):
     community = forms.TypedChoiceField(
         label="报到社区", coerce=int, required=False, empty_value=None
     )
-    since = forms.DateField(label="报到日期", required=False, widget=forms.DateInput(DATE))
+    since = forms.DateField(label="报到日期", required=False, widget=DateInput())
 
 
 class PlaceForm(StyledFormMixin, forms.Form):

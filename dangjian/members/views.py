@@ -28,6 +28,7 @@ from dangjian.members.forms import (
     DateForm,
     LeaveForm,
     LostContactForm,
+    MemberEditForm,
     MemberForm,
     MobileForm,
     PlaceForm,
@@ -165,7 +166,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
     member = access_member_by_id(request.user, member_id, action="member.edit")
     fields = [f for f in MemberForm.base_fields if f not in ("id_number", "mobile")]
     initial = {f: getattr(member, f) for f in fields}
-    form = MemberForm(request.POST or None, creating=False, initial=initial)
+    form = MemberEditForm(request.POST or None, creating=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(

@@ -4,11 +4,9 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
 from dangjian.orgs.models import Organization, OrgLink
 from dangjian.orgs.rules import child_types_allowed
-
-DATE = {"type": "date"}
 
 
 class OrgFieldsForm(StyledFormMixin, forms.Form):
@@ -20,13 +18,17 @@ class OrgFieldsForm(StyledFormMixin, forms.Form):
     sector = forms.ChoiceField(label="所在领域", choices=Organization.Sector.choices)
     is_retiree = forms.BooleanField(label="离退休党组织", required=False)
     is_mobile = forms.BooleanField(label="流动党员党组织", required=False)
-    established_on = forms.DateField(label="成立日期", required=False, widget=forms.DateInput(DATE))
+    established_on = forms.DateField(label="成立日期", required=False, widget=DateInput())
     unit_name = forms.CharField(label="所在单位", max_length=100, required=False)
     unit_credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
     address = forms.CharField(label="地址", max_length=200, required=False)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    term_start = forms.DateField(label="本届任期开始", required=False, widget=forms.DateInput(DATE))
-    term_end = forms.DateField(label="本届任期届满", required=False, widget=forms.DateInput(DATE))
+    term_start = forms.DateField(label="本届任期开始", required=False, widget=DateInput())
+    term_end = forms.DateField(label="本届任期届满", required=False, widget=DateInput())
+
+
+class OrgEditForm(EditFormMixin, OrgFieldsForm):
+    """An existing organization's fields; refused when someone saved them meanwhile."""
 
 
 class OrgCreateForm(OrgFieldsForm):
@@ -48,5 +50,5 @@ class OrgMoveForm(StyledFormMixin, forms.Form):
 class OrgLinkForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label="联建类型", choices=OrgLink.Kind.choices)
     partner = forms.IntegerField(label="参与组织", widget=forms.HiddenInput)
-    started_on = forms.DateField(label="开始日期", widget=forms.DateInput(DATE))
+    started_on = forms.DateField(label="开始日期", widget=DateInput())
     note = forms.CharField(label="说明", max_length=200, required=False)

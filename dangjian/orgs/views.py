@@ -24,7 +24,7 @@ from dangjian.core.forms import add_validation_error
 from dangjian.core.workdays import add_months
 from dangjian.orgs import selectors, services
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
-from dangjian.orgs.forms import OrgCreateForm, OrgFieldsForm, OrgLinkForm, OrgMoveForm
+from dangjian.orgs.forms import OrgCreateForm, OrgEditForm, OrgLinkForm, OrgMoveForm
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import ALLOWED_PARENTS, TERM_RULES
 
@@ -182,7 +182,7 @@ def create(request: HttpRequest, org_id: int) -> HttpResponse:
 def edit(request: HttpRequest, org_id: int) -> HttpResponse:
     org = access_org_by_id(request.user, org_id, action="org.update")
     initial = {f: getattr(org, f) for f in services.EDITABLE_FIELDS}
-    form = OrgFieldsForm(request.POST or None, initial=initial)
+    form = OrgEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changed = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
 from dangjian.points.models import Category, PeriodKind, PointsItem
 
 DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式不正确"}
@@ -23,7 +23,7 @@ def points_text(value: Decimal) -> str:
 def _date_field(label: str) -> forms.DateField:
     return forms.DateField(
         label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages=DATE_ERRORS,
     )
 
@@ -106,7 +106,9 @@ class CommitmentForm(StyledFormMixin, forms.Form):
     )
 
 
-class SchemeForm(StyledFormMixin, forms.Form):
+class SchemeForm(EditFormMixin, StyledFormMixin, forms.Form):
+    """A base scheme's parameters (only ever edits a stored scheme: stale forms are refused)."""
+
     base_points = forms.DecimalField(label="基础分", max_digits=6, decimal_places=1)
     low_threshold = forms.DecimalField(label="预警分数线", max_digits=6, decimal_places=1)
     board_min_members = forms.IntegerField(label="张榜最少人数", min_value=1, max_value=1000)

@@ -797,10 +797,12 @@ def scheme_update(*, actor: Any, scheme: PointsScheme, data: dict[str, Any]) -> 
         raise _invalid("基础分和预警分数线不能为负数", "negative")
     if not 1 <= scheme.star_publicity_days <= 30:
         raise _invalid("公示天数须在1到30个工作日之间", "bad_days", "star_publicity_days")
-    scheme.save()
     changes = {
         f: [before[f], getattr(scheme, f)] for f in SCHEME_FIELDS if before[f] != getattr(scheme, f)
     }
+    if not changes:  # an unchanged form changes nothing, not even the audit log
+        return scheme
+    scheme.save()
     audit_record(
         actor=actor,
         action="points.scheme_update",

@@ -420,7 +420,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "scheme_rows": [
             (
                 s,
-                SchemeForm(initial={f: getattr(s, f) for f in SchemeForm.base_fields})
+                SchemeForm(initial=_scheme_initial(s))
                 if s.kind == PointsScheme.Kind.BASE and may_edit_scheme(request.user, s)
                 else None,
             )
@@ -447,11 +447,16 @@ def scheme_new(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('points:catalogue')}?org={org.pk}&year={year}")
 
 
+def _scheme_initial(scheme: PointsScheme) -> dict[str, Any]:
+    """The scheme as its edit form shows it (and as the stale-form check compares it)."""
+    return {f: getattr(scheme, f) for f in SchemeForm.base_fields}
+
+
 @login_required
 @require_POST
 def scheme_edit(request: HttpRequest, scheme_id: int) -> HttpResponse:
     scheme = access_scheme_by_id(request.user, scheme_id, for_write=True)
-    form = SchemeForm(request.POST)
+    form = SchemeForm(request.POST, initial=_scheme_initial(scheme))
     if form.is_valid():
         try:
             services.scheme_update(actor=request.user, scheme=scheme, data=form.cleaned_data)
@@ -460,7 +465,7 @@ def scheme_edit(request: HttpRequest, scheme_id: int) -> HttpResponse:
         else:
             messages.success(request, "已保存方案参数")
     else:
-        messages.error(request, "方案参数填写不完整或超出范围")
+        messages.error(request, "；".join(form.non_field_errors()) or "方案参数填写不完整或超出范围")
     org = scheme.scope_id or request.POST.get("org", "")
     return redirect(f"{reverse('points:catalogue')}?org={org}&year={scheme.year}")
 

@@ -6,12 +6,10 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.members.rules import code_labels
 from dangjian.recruitment.models import DocumentKind
 from dangjian.recruitment.services import ACTIVIST_METHODS, ARCHIVE_MATERIALS, OUTCOMES
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _codes(table: str) -> list[tuple[str, str]]:
@@ -35,7 +33,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
     )
     applied_on = forms.DateField(
         label="递交入党申请书日期",
-        widget=DATE_WIDGET,
+        widget=DateInput(),
         error_messages={"required": "请填写递交入党申请书日期", "invalid": "日期格式不正确"},
     )
     note = forms.CharField(
@@ -63,7 +61,7 @@ class StepForm(StyledFormMixin, forms.Form):
     number = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=99)
     done_on = forms.DateField(
         label="日期",
-        widget=DATE_WIDGET,
+        widget=DateInput(),
         error_messages={"required": "请填写日期", "invalid": "日期格式不正确"},
     )
     people = forms.TypedMultipleChoiceField(
@@ -83,7 +81,7 @@ class StepForm(StyledFormMixin, forms.Form):
     )
     days = forms.IntegerField(label="培训天数", min_value=0, max_value=365, required=False)
     hours = forms.IntegerField(label="培训学时", min_value=0, max_value=2000, required=False)
-    notice_start = forms.DateField(label="公示开始日期", widget=DATE_WIDGET, required=False)
+    notice_start = forms.DateField(label="公示开始日期", widget=DateInput(), required=False)
     # The label carries the rule's number of months; the view sets it from the rule set.
     leaving_soon = forms.BooleanField(label="将离开工作、学习单位", required=False)
     form_number = forms.CharField(label="入党志愿书编号", max_length=30, required=False)

@@ -8,12 +8,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import DateInput, MonthInput, StyledFormMixin
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels
 from dangjian.transfers import rules
 
-DATE = {"type": "date"}
 REASONS = (
     "工作单位变动",
     "经常居住地变动",
@@ -27,7 +26,7 @@ REASONS = (
 class MonthField(forms.CharField):
     """``<input type="month">``: 2026-10 → date(2026, 10, 1), with a Chinese error."""
 
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-10"})
+    widget = MonthInput(attrs={"placeholder": "2026-10"})
 
     def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
         text = super().to_python(value)
@@ -68,13 +67,13 @@ class TransferOutForm(TransferFields):
 
 class ApproveForm(StyledFormMixin, forms.Form):
     valid_until = forms.DateField(
-        label="有效期至", required=False, widget=forms.DateInput(DATE, format="%Y-%m-%d")
+        label="有效期至", required=False, widget=DateInput()
     )
 
 
 class AcceptForm(StyledFormMixin, forms.Form):
     received_on = forms.DateField(
-        label="回执日期", required=False, widget=forms.DateInput(DATE, format="%Y-%m-%d")
+        label="回执日期", required=False, widget=DateInput()
     )
     receiver_name = forms.CharField(label="经办人", max_length=50, required=False)
 
@@ -92,7 +91,7 @@ class TransferInForm(StyledFormMixin, forms.Form):
     external_number = forms.CharField(label="介绍信编号", max_length=40, required=False)
     dues_paid_through = MonthField(label="党费交至年月")
     received_on = forms.DateField(
-        label="接收日期", required=False, widget=forms.DateInput(DATE, format="%Y-%m-%d")
+        label="接收日期", required=False, widget=DateInput()
     )
     reason = forms.CharField(
         label="转接原因",
@@ -105,11 +104,11 @@ class TransferInForm(StyledFormMixin, forms.Form):
     sex = forms.ChoiceField(label="性别")
     ethnicity = forms.ChoiceField(label="民族")
     id_number = forms.CharField(label="公民身份号码", max_length=18)
-    birth_date = forms.DateField(label="出生日期", widget=forms.DateInput(DATE))
+    birth_date = forms.DateField(label="出生日期", widget=DateInput())
     education = forms.ChoiceField(label="学历")
     category = forms.ChoiceField(label="人员类别", choices=Member.Category.choices)
-    joined_on = forms.DateField(label="入党日期", widget=forms.DateInput(DATE))
-    full_member_on = forms.DateField(label="转正日期", required=False, widget=forms.DateInput(DATE))
+    joined_on = forms.DateField(label="入党日期", widget=DateInput())
+    full_member_on = forms.DateField(label="转正日期", required=False, widget=DateInput())
     job = forms.ChoiceField(label="工作岗位")
     mobile = forms.CharField(label="联系电话", max_length=20, required=False)
     note = forms.CharField(
