@@ -58,6 +58,15 @@ class MonthInput(forms.TextInput):
         return super().format_value(value)
 
 
+class Textarea(forms.Textarea):
+    """The site's one textarea: a browser sends its line breaks as CRLF; store them as LF, so
+    posting a text back unchanged does not change it (nor write an audit row)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 class StyledFormMixin:
     """Adds Tabler's CSS classes to every widget so templates stay plain."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
 from dangjian.grid.models import LocalWorthy, Mediation, OpinionRecord
 
 
@@ -43,7 +43,7 @@ class GridForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
         label="网格范围",
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="如：村东 1—5 组，东至河堤、西至村道",
     )
     workers = _checkboxes("网格员")
@@ -151,7 +151,7 @@ class OpinionForm(StyledFormMixin, forms.Form):
     collected_on = _date_field("收集日期")
     category = forms.ChoiceField(label="类别", choices=OpinionRecord.Category.choices)
     content = forms.CharField(
-        label="民意内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+        label="民意内容", max_length=2000, widget=Textarea(attrs={"rows": 4})
     )
     household = forms.TypedChoiceField(
         label="反映住户", coerce=int, required=False, empty_value=None, choices=()
@@ -175,13 +175,13 @@ class OpinionHandleForm(StyledFormMixin, forms.Form):
         choices=[c for c in OpinionRecord.Status.choices if c[0] != OpinionRecord.Status.RECEIVED],
     )
     handling = forms.CharField(
-        label="办理情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="办理情况", max_length=2000, widget=Textarea(attrs={"rows": 3})
     )
     result = forms.CharField(
         label="办理结果",
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         help_text="办结或答复时必填；未能解决的写明原因并选“已答复（未解决）”",
     )
     handled_on = _date_field("办结日期", required=False)
@@ -197,11 +197,11 @@ class MediationForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
     parties = forms.CharField(
         label="当事人",
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         help_text="每行一人（或用顿号分隔）；保存后加密存储，列表中只显示姓氏",
     )
     summary = forms.CharField(
-        label="纠纷概要", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="纠纷概要", max_length=2000, widget=Textarea(attrs={"rows": 3})
     )
     place = forms.ChoiceField(label="调解地点", choices=Mediation.Place.choices)
     place_detail = forms.CharField(label="地点说明", max_length=100, required=False)
@@ -216,7 +216,7 @@ class MediationForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
         label="调解协议",
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text="调解成功时必填（口头协议请记录要点）",
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.html import escape
 
-from dangjian.core.forms import DateTimeInput, EditFormMixin, StyledFormMixin
+from dangjian.core.forms import DateTimeInput, EditFormMixin, StyledFormMixin, Textarea
 from dangjian.meetings.models import Attendance, MeetingType
 
 
@@ -38,10 +38,10 @@ class MeetingForm(StyledFormMixin, forms.Form):
     place = forms.CharField(label="地点", max_length=200, required=False)
     host_name = forms.CharField(label="主持人", max_length=50, required=False)
     recorder_name = forms.CharField(label="记录人", max_length=50, required=False)
-    agenda = forms.CharField(label="议程", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    agenda = forms.CharField(label="议程", widget=Textarea(attrs={"rows": 3}), required=False)
     minutes = forms.CharField(
         label="会议记录",
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=Textarea(attrs={"rows": 8}),
         required=False,
         help_text="可直接输入文字（每行一段），也可粘贴带格式的内容；只保留段落、加粗、列表、表格等格式",
     )
@@ -70,10 +70,14 @@ class AttendanceForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(label="请假事由", max_length=200, required=False)
 
 
+class AttendanceEditForm(EditFormMixin, AttendanceForm):
+    """One attendance row; refused when it changed meanwhile (a check-in, another recorder)."""
+
+
 class ReviewForm(StyledFormMixin, forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "审核通过"), ("return", "退回")])
     comment = forms.CharField(
-        label="审核意见", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+        label="审核意见", widget=Textarea(attrs={"rows": 2}), required=False, max_length=1000
     )
 
 

@@ -305,15 +305,18 @@ def attendance_set(
     if status == Attendance.Status.EXCUSED and not reason:
         raise _invalid("请假需填写事由", "reason_required", "reason")
     before = {"status": row.status, "reason": row.reason}
-    row.status = status
-    row.reason = reason[:200] if status == Attendance.Status.EXCUSED else ""
+    after = {"status": status, "reason": reason[:200] if status == Attendance.Status.EXCUSED else ""}
+    changes = field_changes(before, after)
+    if not changes:  # setting what is already there changes nothing, not even the audit log
+        return row
+    row.status, row.reason = after["status"], after["reason"]
     row.save(update_fields=["status", "reason", "updated_at"])
     audit_record(
         actor=actor,
         action="meeting.attendance",
         obj=row,
         object_repr=f"{meeting.topic} · {member.name}",
-        changes=field_changes(before, {"status": row.status, "reason": row.reason}),
+        changes=changes,
         org_id=meeting.org_id,
         org_path=meeting.org_path,
     )

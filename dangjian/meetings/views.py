@@ -25,7 +25,7 @@ from dangjian.core.paths import subtree_q
 from dangjian.meetings import selectors, services
 from dangjian.meetings.access import access_meeting_by_id, may_review
 from dangjian.meetings.forms import (
-    AttendanceForm,
+    AttendanceEditForm,
     CheckinForm,
     FilesForm,
     MeetingEditForm,
@@ -228,7 +228,7 @@ def attendance_edit(request: HttpRequest, meeting_id: int, member_id: int) -> Ht
     )
     if row is None:
         raise Http404("该党员不是本次会议应到人员")
-    form = AttendanceForm(request.POST)
+    form = AttendanceEditForm(request.POST, initial={"status": row.status, "reason": row.reason})
     error = ""
     if form.is_valid():
         try:
@@ -243,7 +243,7 @@ def attendance_edit(request: HttpRequest, meeting_id: int, member_id: int) -> Ht
             error = "；".join(exc.messages)
             row.refresh_from_db()
     else:
-        error = "出席情况不正确"
+        error = "；".join(form.non_field_errors()) or "出席情况不正确"
     context = {
         "meeting": meeting,
         "r": row,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels
 
@@ -56,7 +56,7 @@ class MemberForm(StyledFormMixin, forms.Form):
     is_migrant_worker = forms.BooleanField(label="农民工党员", required=False)
     is_new_social_class = forms.BooleanField(label="新社会阶层", required=False)
     is_taiwan = forms.BooleanField(label="台湾省籍", required=False)
-    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="备注", required=False, widget=Textarea(attrs={"rows": 2}))
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
 from dangjian.points.models import Category, PeriodKind, PointsItem
 
 DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式不正确"}
@@ -57,7 +57,7 @@ class ClaimForm(StyledFormMixin, forms.Form):
     description = forms.CharField(
         label="情况说明",
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         error_messages={"required": "请填写情况说明"},
     )
     evidence = forms.FileField(
@@ -101,7 +101,7 @@ class CommitmentForm(StyledFormMixin, forms.Form):
     text = forms.CharField(
         label="我的承诺",
         max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         error_messages={"required": "请填写承诺内容"},
     )
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, StyledFormMixin
+from dangjian.core.forms import DateInput, StyledFormMixin, Textarea
 from dangjian.members.rules import code_labels
 from dangjian.recruitment.models import DocumentKind
 from dangjian.recruitment.services import ACTIVIST_METHODS, ARCHIVE_MATERIALS, OUTCOMES
@@ -37,7 +37,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
         error_messages={"required": "请填写递交入党申请书日期", "invalid": "日期格式不正确"},
     )
     note = forms.CharField(
-        label="情况记录", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        label="情况记录", widget=Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
     def __init__(self, *args: Any, orgs: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -69,7 +69,7 @@ class StepForm(StyledFormMixin, forms.Form):
     )
     people_names = forms.CharField(label="参与人员", max_length=200, required=False)
     note = forms.CharField(
-        label="情况记录", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label="情况记录", widget=Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
     method = forms.ChoiceField(
         label="推荐方式", choices=[("", "请选择"), *ACTIVIST_METHODS.items()], required=False

@@ -6,19 +6,19 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import StyledFormMixin, Textarea
 from dangjian.service_requests.models import Channel, CloseReason, HandlingLevel, Priority
 
 
 class NoteForm(StyledFormMixin, forms.Form):
     note = forms.CharField(
-        label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="说明", max_length=500, required=False, widget=Textarea(attrs={"rows": 2})
     )
 
 
 class ReportForm(StyledFormMixin, forms.Form):
     note = forms.CharField(
-        label="办理情况", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="办理情况", max_length=500, required=False, widget=Textarea(attrs={"rows": 3})
     )
 
 
@@ -64,7 +64,7 @@ class StaffEntryForm(StyledFormMixin, forms.Form):
     channel = forms.ChoiceField(
         label="来源", choices=[c for c in Channel.choices if c[0] != Channel.ONLINE]
     )
-    description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(label="诉求内容", widget=Textarea(attrs={"rows": 3}))
     address = forms.CharField(label="地点", max_length=200, required=False)
     resident_name = forms.CharField(label="群众姓名", max_length=30, required=False)
     resident_phone = forms.CharField(label="联系电话", max_length=20)

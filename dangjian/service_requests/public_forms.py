@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
-from dangjian.core.forms import StyledFormMixin
+from dangjian.core.forms import StyledFormMixin, Textarea
 from dangjian.core.uploads import MAX_BYTES
 from dangjian.service_requests import intake
 from dangjian.service_requests.models import Rating, RequestCategory
@@ -66,7 +66,7 @@ class IntakeForm(StyledFormMixin, forms.Form):
     description = forms.CharField(
         label="诉求内容",
         max_length=MAX_DESCRIPTION,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "请说明遇到的问题和您的诉求"}),
+        widget=Textarea(attrs={"rows": 4, "placeholder": "请说明遇到的问题和您的诉求"}),
     )
     photos = PhotosField(
         label="现场照片", required=False, help_text=f"最多 {MAX_PHOTOS} 张，每张不超过 10 MB"
@@ -203,7 +203,7 @@ class RatingForm(StyledFormMixin, forms.Form):
         label="评价理由",
         max_length=250,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "不满意时请说明原因"}),
+        widget=Textarea(attrs={"rows": 3, "placeholder": "不满意时请说明原因"}),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dangjian.core.forms import DateInput, MonthInput, StyledFormMixin
+from dangjian.core.forms import DateInput, MonthInput, StyledFormMixin, Textarea
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels
 from dangjian.transfers import rules
@@ -46,7 +46,7 @@ class TransferFields(StyledFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"list": "transfer-reasons", "autocomplete": "off"}),
     )
     note = forms.CharField(
-        label="备注", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="备注", max_length=1000, required=False, widget=Textarea(attrs={"rows": 2})
     )
 
 
@@ -112,7 +112,7 @@ class TransferInForm(StyledFormMixin, forms.Form):
     job = forms.ChoiceField(label="工作岗位")
     mobile = forms.CharField(label="联系电话", max_length=20, required=False)
     note = forms.CharField(
-        label="备注", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="备注", max_length=1000, required=False, widget=Textarea(attrs={"rows": 2})
     )
 
     MEMBER_FIELDS = (
