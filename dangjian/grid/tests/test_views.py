@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core.models import AuditLog
+from dangjian.core.tests.edit_forms import row_version_on
 from dangjian.grid import services
 from dangjian.grid.models import Grid, HouseholdLink, Mediation, OpinionRecord
 from dangjian.grid.tests.factories import make_grid, make_household, make_worthy
@@ -261,9 +262,10 @@ def test_household_moves_out_and_back(people, login, world):
 
 def test_grid_edit_can_deactivate(people, login, world):
     g = world["g"]
-    r = login(people.village_secretary).post(
-        f"/grid/{g.pk}/edit/", {"name": g.name, "workers": [people.grid_worker.pk]}
-    )
+    client = login(people.village_secretary)
+    url = f"/grid/{g.pk}/edit/"
+    version = row_version_on(client, url)
+    r = client.post(url, {"name": g.name, "workers": [people.grid_worker.pk], "row_version": version})
     assert r.status_code == 302
     g.refresh_from_db()
     assert not g.is_active

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dangjian.core.forms import row_version
 from dangjian.meetings import services
 from dangjian.meetings.models import Attendance, Meeting
 from dangjian.meetings.tests import factories
@@ -124,10 +125,13 @@ def test_create_in_another_township_is_404(people, login, tree, roll):
 def test_htmx_attendance_edit_returns_the_row(people, login, meeting, roll):
     client = login(people.village_secretary)
     url = f"/meetings/{meeting.pk}/attendance/{roll.me.pk}/"
-    r = client.post(url, {"status": "excused", "reason": ""}, HTTP_HX_REQUEST="true")
+    version = row_version({"status": "absent", "reason": ""})
+    data = {"status": "excused", "reason": "", "row_version": version}
+    r = client.post(url, data, HTTP_HX_REQUEST="true")
     assert "请假需填写事由" in r.content.decode()
     assert Attendance.objects.get(meeting=meeting, member=roll.me).status == "absent"
-    r = client.post(url, {"status": "excused", "reason": "生病"}, HTTP_HX_REQUEST="true")
+    data = {"status": "excused", "reason": "生病", "row_version": version}
+    r = client.post(url, data, HTTP_HX_REQUEST="true")
     html = r.content.decode()
     assert html.strip().startswith("<tr")
     assert "已保存" in html

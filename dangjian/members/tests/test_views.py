@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from dangjian.core.tests.edit_forms import row_version_on
 from dangjian.members.models import DossierItem, DossierRequirement, Member
 from dangjian.members.tests.factories import make_id, make_member
 
@@ -134,7 +135,8 @@ def test_edit_keeps_secrets_when_left_blank(login, people, tree):
         "full_member_on": "2006-07-01",
         "job": "1",
     }
-    response = client.post(f"/members/{m.pk}/edit/", data)
+    url = f"/members/{m.pk}/edit/"
+    response = client.post(url, {**data, "row_version": row_version_on(client, url)})
     assert response.status_code == 302
     m.refresh_from_db()
     assert m.name == "张三丰"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dangjian.core.models import AuditLog
+from dangjian.core.tests.edit_forms import row_version_on
 from dangjian.orgs.models import Organization
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,8 @@ def test_edit_saves_changes(login, people, tree):
         "sector": "rural",
         "phone": "0371-1234567",
     }
-    response = client.post(f"/orgs/{tree.village_a1.pk}/edit/", data)
+    url = f"/orgs/{tree.village_a1.pk}/edit/"
+    response = client.post(url, {**data, "row_version": row_version_on(client, url)})
     assert response.status_code == 302
     tree.village_a1.refresh_from_db()
     assert tree.village_a1.short_name == "甲村支部"
@@ -229,9 +231,15 @@ def test_chinese_404_page(login, people):
 def test_edit_refuses_an_empty_code_and_changes_nothing(login, people, tree):
     client = login(people.township_a)
     code = tree.village_a1.code
+    url = f"/orgs/{tree.village_a1.pk}/edit/"
     response = client.post(
-        f"/orgs/{tree.village_a1.pk}/edit/",
-        {"name": "中共甲村支部委员会", "code": "", "sector": "rural"},
+        url,
+        {
+            "name": "中共甲村支部委员会",
+            "code": "",
+            "sector": "rural",
+            "row_version": row_version_on(client, url),
+        },
     )
     assert response.status_code == 200
     assert "组织代码不能为空" in response.content.decode()
