@@ -243,7 +243,7 @@ def attendance_edit(request: HttpRequest, meeting_id: int, member_id: int) -> Ht
             error = "；".join(exc.messages)
             row.refresh_from_db()
     else:
-        error = "；".join(form.non_field_errors()) or "出席情况不正确"
+        error = "；".join(map(str, form.non_field_errors())) or "出席情况不正确"
     context = {
         "meeting": meeting,
         "r": row,

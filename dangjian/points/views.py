@@ -465,7 +465,9 @@ def scheme_edit(request: HttpRequest, scheme_id: int) -> HttpResponse:
         else:
             messages.success(request, "已保存方案参数")
     else:
-        messages.error(request, "；".join(form.non_field_errors()) or "方案参数填写不完整或超出范围")
+        messages.error(
+            request, "；".join(map(str, form.non_field_errors())) or "方案参数填写不完整或超出范围"
+        )
     org = scheme.scope_id or request.POST.get("org", "")
     return redirect(f"{reverse('points:catalogue')}?org={org}&year={scheme.year}")
 
