@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from dangjian.core.tests.sample_files import pdf_bytes
 from dangjian.core.uploads import sanitize_upload
 
 
@@ -28,8 +29,11 @@ def test_images_are_re_encoded_without_metadata():
     assert clean.name.endswith(".jpg")
 
 
-def test_pdf_is_kept():
-    assert sanitize_upload(SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%...")).name.endswith(".pdf")
+def test_a_well_formed_pdf_is_kept_byte_for_byte():
+    data = pdf_bytes()
+    clean = sanitize_upload(SimpleUploadedFile("a.pdf", data))
+    assert clean.name.endswith(".pdf")
+    assert clean.read() == data
 
 
 def test_html_pretending_to_be_an_image_is_refused():
