@@ -598,7 +598,8 @@ def test_an_admin_cannot_fetch_another_users_error_workbook(login, people, tree,
     )
     assert admin.get(url).status_code == 404
     anonymous = Client().get(url)
-    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert anonymous.status_code == 302
+    assert "/accounts/login/" in anonymous["Location"]
     assert _held(settings, token)  # untouched by the refused requests
 
 
