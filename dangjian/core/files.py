@@ -118,11 +118,11 @@ def serve_private_file(
         response = FileResponse(handle, content_type=content_type)
         # FileResponse would guess a type from the name; ours is from the bytes.
         response["Content-Type"] = content_type
-    response["Content-Disposition"] = content_disposition_header(not show, filename)
+    response["Content-Disposition"] = content_disposition_header(not show, filename) or ""
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = (
-        PDF_CSP if show and content_type == ("application/pdf") else FILE_CSP
+        PDF_CSP if show and content_type == "application/pdf" else FILE_CSP
     )
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

@@ -75,9 +75,9 @@ def _drop_annotated(user_id: int, token: str) -> None:
 def _keep_annotated(request: HttpRequest, data: bytes, filename: str) -> str:
     old = request.session.get(SESSION_KEY)
     if old:
-        _drop_annotated(request.user.pk, old.get("token", ""))
+        _drop_annotated(request.user.pk or 0, old.get("token", ""))
     token = private_file_keep(
-        area=IMPORT_ERRORS, owner_id=request.user.pk, data=data, suffix=".xlsx"
+        area=IMPORT_ERRORS, owner_id=request.user.pk or 0, data=data, suffix=".xlsx"
     )
     request.session[SESSION_KEY] = {"token": token, "filename": filename, "at": time.time()}
     return token
@@ -151,7 +151,7 @@ def member_import_errors(request: HttpRequest, token: str) -> HttpResponseBase:
     """The annotated workbook of this user's last failed import (once, within the TTL)."""
     held = request.session.get(SESSION_KEY) or {}
     stored = private_file_for(
-        area=IMPORT_ERRORS, owner_id=request.user.pk, token=token, suffix=".xlsx"
+        area=IMPORT_ERRORS, owner_id=request.user.pk or 0, token=token, suffix=".xlsx"
     )
     if stored is None or held.get("token") != token:
         raise Http404("错误说明文件不存在或已下载过，请重新上传文件校验")
