@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", BASE_DIR / "var"))
@@ -207,8 +208,25 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Uploaded files -------------------------------------------------------------------------
+# Every upload is private: nothing mounts MEDIA_URL. Each file is served by its row's gated
+# view through dangjian.core.files.serve_private_file (docs/architecture.md, "Files").
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "/media/"
+MEDIA_URL = "/media/"  # never served; a stray ``.url`` in a template is a dead link, not a leak
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# How the gated views hand a file over: "" streams it from Python; "nginx" answers with
+# X-Accel-Redirect to SENDFILE_NGINX_PREFIX + the path under MEDIA_ROOT (an ``internal``
+# location aliased to MEDIA_ROOT); "apache" answers with X-Sendfile and the absolute path.
+SENDFILE_MODE = os.environ.get("SENDFILE_MODE", "").strip().lower()
+if SENDFILE_MODE not in ("", "nginx", "apache"):
+    raise ImproperlyConfigured("SENDFILE_MODE must be empty, 'nginx' or 'apache'")
+SENDFILE_NGINX_PREFIX = os.environ.get("SENDFILE_NGINX_PREFIX", "/_private/")
+# Generated files with personal data (a failed import's annotated workbook) live outside
+# MEDIA_ROOT, 0600, and are deleted by the daily job after IMPORT_ERROR_FILE_TTL_HOURS.
+PRIVATE_FILES_DIR = VAR_DIR / "private"
+IMPORT_ERROR_FILE_TTL_HOURS = int(os.environ.get("IMPORT_ERROR_FILE_TTL_HOURS", 72))
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -251,6 +269,7 @@ DAILY_JOBS = [
         "dangjian.recruitment.tasks.recruitment_alerts_task",
     ),
     ("村情民意到期、逾期提醒", "dangjian.grid.tasks.opinion_reminders_task"),
+    ("删除过期的导入错误说明文件", "dangjian.core.tasks.import_error_files_purge_task"),
 ]
 
 # --- Notifications --------------------------------------------------------------------------

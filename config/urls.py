@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -31,7 +30,5 @@ handler404 = "dangjian.core.views.page_not_found"
 handler403 = "dangjian.core.views.permission_denied"
 handler500 = "dangjian.core.views.server_error"
 
-if settings.DEBUG:  # pragma: no cover
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No MEDIA_URL mount, not even with DEBUG: every uploaded file is served by its row's gated view
+# (dangjian.core.files).

@@ -7,6 +7,9 @@ class FindingsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import todo
+        from dangjian.core.files import register_file_gate
+        from dangjian.findings.models import Remedy
         from dangjian.findings.todo import finding_todos
 
         todo.register("35-findings", finding_todos)
+        register_file_gate(Remedy, "evidence_file", "findings:remedy_evidence")

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.findings import selectors, services
 from dangjian.findings.access import (
@@ -236,3 +237,12 @@ def finding_transition(request: HttpRequest, finding_id: int, action: str) -> Ht
     else:
         messages.success(request, f"已{services.TRANSITIONS[action].label}")
     return _back(finding.pk)
+
+
+@login_required
+def remedy_evidence(request: HttpRequest, remedy_id: int) -> HttpResponseBase:
+    """A remedy's evidence file, to those who may see its finding."""
+    remedy = access_remedy_by_id(request.user, remedy_id)
+    if not remedy.evidence_file:
+        raise Http404("该整改措施没有佐证材料")
+    return serve_private_file(request, remedy.evidence_file)

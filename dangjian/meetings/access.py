@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dangjian.meetings.models import Meeting, MemberReview
+from dangjian.meetings.models import Meeting, MeetingFile, MemberReview
 from dangjian.orgs.access import may, scope_q
 
 NOT_FOUND = "未找到该会议记录，或您无权查看"
@@ -27,6 +27,14 @@ def access_meeting_by_id(viewer: Any, meeting_id: int, *, action: str = "meeting
     if action != "meeting.view" and not may(viewer, action, meeting.org):
         raise PermissionDenied("您没有权限执行此操作")
     return meeting
+
+
+def access_meeting_file_by_id(viewer: Any, file_id: int) -> MeetingFile:
+    """A meeting's photo or attachment if the meeting is visible to the viewer (else 404)."""
+    row = MeetingFile.objects.filter(pk=file_id, meeting__in=meetings_visible_to(viewer)).first()
+    if row is None:
+        raise Http404("未找到该文件，或您无权查看")
+    return row
 
 
 def may_review(viewer: Any, meeting: Meeting) -> bool:

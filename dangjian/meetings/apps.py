@@ -7,6 +7,9 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import todo
+        from dangjian.core.files import register_file_gate
+        from dangjian.meetings.models import MeetingFile
         from dangjian.meetings.todo import meeting_todos
 
         todo.register("30-meetings", meeting_todos)
+        register_file_gate(MeetingFile, "file", "meetings:file")

@@ -516,9 +516,10 @@ def meeting_files_add(
     _require_editable(meeting)
     if not uploads:
         raise _invalid("请选择要上传的文件", "no_files")
+    # Check every file before storing any: a bad third file must not leave two on disk.
+    cleaned = [sanitize_upload(upload) for upload in uploads]
     created = []
-    for upload in uploads:
-        safe = sanitize_upload(upload)
+    for safe in cleaned:
         created.append(
             MeetingFile.objects.create(
                 meeting=meeting,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:meeting_id>/submit/", views.meeting_submit, name="submit"),
     path("<int:meeting_id>/review/", views.meeting_review, name="review"),
     path("<int:meeting_id>/files/", views.meeting_files, name="files"),
+    path("file/<int:file_id>/", views.meeting_file, name="file"),
     path(
         "<int:meeting_id>/attendance/<int:member_id>/",
         views.attendance_edit,

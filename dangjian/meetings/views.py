@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,10 +20,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.meetings import selectors, services
-from dangjian.meetings.access import access_meeting_by_id, may_review
+from dangjian.meetings.access import access_meeting_by_id, access_meeting_file_by_id, may_review
 from dangjian.meetings.forms import (
     AttendanceEditForm,
     CheckinForm,
@@ -314,6 +315,13 @@ def meeting_files(request: HttpRequest, meeting_id: int) -> HttpResponse:
     else:
         messages.success(request, f"已上传 {len(added)} 个文件")
     return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+def meeting_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    """A meeting's photo or PDF, to those who may see the meeting (core.files serves it)."""
+    row = access_meeting_file_by_id(request.user, file_id)
+    return serve_private_file(request, row.file)
 
 
 @login_required

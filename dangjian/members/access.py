@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dangjian.members.models import Member
+from dangjian.members.models import DossierItem, Member
 from dangjian.orgs.access import may, scope_q
 
 NOT_FOUND = "未找到该党员，或您无权查看"
@@ -37,6 +37,20 @@ def access_member_by_id(
     if action != "member.view" and not may(viewer, action, member.branch):
         raise PermissionDenied("您没有权限执行此操作")
     return member
+
+
+def access_dossier_item_by_id(viewer: Any, item_id: int) -> DossierItem:
+    """A dossier item if its member is visible to the viewer, former members included (else 404)."""
+    row = (
+        DossierItem.objects.filter(
+            pk=item_id, member__in=members_visible_to(viewer, include_former=True)
+        )
+        .select_related("member", "requirement")
+        .first()
+    )
+    if row is None:
+        raise Http404("未找到该档案材料，或您无权查看")
+    return row
 
 
 def may_reveal(viewer: Any, member: Member) -> bool:

@@ -1,14 +1,13 @@
 """Excel pages: the import page, the template download, the annotated-file download, export.
 
-Thin: gate → one call into ``excel`` → response. A failed import's annotated workbook waits in
-a private file under MEDIA_ROOT/imports, named by a random token that lives only in the
-uploader's session, and is deleted on download or after an hour.
+Thin: gate → one call into ``excel`` → response. A failed import's annotated workbook (full ID
+numbers and phones) waits in a private file outside MEDIA_ROOT (0600, core.files), named by
+the uploader's id and a random token kept in their session; only that user can fetch it, once,
+and the daily job deletes it after IMPORT_ERROR_FILE_TTL_HOURS in any case.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dangjian.core.files import (
+    IMPORT_ERRORS,
+    private_file_for,
+    private_file_keep,
+    serve_private_file,
+)
 from dangjian.members import excel
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_filter
@@ -32,10 +37,8 @@ from dangjian.orgs.access import orgs_visible_to, scope_q, scope_roots
 from dangjian.orgs.models import Organization
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-ANNOTATED_TTL_SECONDS = 3600
 ERRORS_SHOWN = 20
 SESSION_KEY = "member_import_errors"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,33 +62,23 @@ def _crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
 # --- annotated workbooks waiting for download --------------------------------------------------
 
 
-def _imports_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _ttl_seconds() -> int:
+    return int(settings.IMPORT_ERROR_FILE_TTL_HOURS) * 3600
 
 
-def _annotated_path(user_id: int | None, token: str) -> Path:
-    return _imports_dir() / f"{user_id}-{token}.xlsx"
-
-
-def _purge_stale_annotations() -> None:
-    cutoff = time.time() - ANNOTATED_TTL_SECONDS
-    for path in _imports_dir().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:  # another worker got there first
-            pass
+def _drop_annotated(user_id: int, token: str) -> None:
+    held = private_file_for(area=IMPORT_ERRORS, owner_id=user_id, token=token, suffix=".xlsx")
+    if held is not None:
+        held.storage.delete(held.name)
 
 
 def _keep_annotated(request: HttpRequest, data: bytes, filename: str) -> str:
-    _purge_stale_annotations()
     old = request.session.get(SESSION_KEY)
-    if old and TOKEN_RE.match(old.get("token", "")):
-        _annotated_path(request.user.pk, old["token"]).unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    _annotated_path(request.user.pk, token).write_bytes(data)
+    if old:
+        _drop_annotated(request.user.pk or 0, old.get("token", ""))
+    token = private_file_keep(
+        area=IMPORT_ERRORS, owner_id=request.user.pk or 0, data=data, suffix=".xlsx"
+    )
     request.session[SESSION_KEY] = {"token": token, "filename": filename, "at": time.time()}
     return token
 
@@ -154,21 +147,26 @@ def member_import_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def member_import_errors(request: HttpRequest, token: str) -> HttpResponse:
-    """The annotated workbook of this user's last failed import (once; within the hour)."""
+def member_import_errors(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The annotated workbook of this user's last failed import (once, within the TTL)."""
     held = request.session.get(SESSION_KEY) or {}
-    if not TOKEN_RE.match(token) or held.get("token") != token:
+    stored = private_file_for(
+        area=IMPORT_ERRORS, owner_id=request.user.pk or 0, token=token, suffix=".xlsx"
+    )
+    if stored is None or held.get("token") != token:
         raise Http404("错误说明文件不存在或已下载过，请重新上传文件校验")
-    path = _annotated_path(request.user.pk, token)
-    expired = time.time() - float(held.get("at", 0)) > ANNOTATED_TTL_SECONDS
-    if expired or not path.exists():
-        path.unlink(missing_ok=True)
+    hours = int(settings.IMPORT_ERROR_FILE_TTL_HOURS)
+    if time.time() - float(held.get("at", 0)) > _ttl_seconds():
+        stored.storage.delete(stored.name)
         request.session.pop(SESSION_KEY, None)
-        raise Http404("错误说明文件已过期（保留 1 小时），请重新上传文件校验")
-    data = path.read_bytes()
-    path.unlink(missing_ok=True)
+        raise Http404(f"错误说明文件已过期（保留 {hours} 小时），请重新上传文件校验")
+    response = serve_private_file(
+        request, stored, download_name=held.get("filename") or "党员信息-错误说明.xlsx"
+    )
+    # Served from an open handle: the file can go now, the response still streams it.
+    stored.storage.delete(stored.name)
     request.session.pop(SESSION_KEY, None)
-    return _xlsx_response(data, held.get("filename") or "党员信息-错误说明.xlsx")
+    return response
 
 
 def _export_queryset(request: HttpRequest) -> QuerySet[Member]:

@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:member_id>/reveal/", views.member_reveal_view, name="reveal"),
     path("<int:member_id>/status/<str:change>/", views.member_status, name="status"),
     path("<int:member_id>/dossier/", views.member_dossier, name="dossier"),
-    path("<int:member_id>/dossier/<int:item_id>/scan/", views.dossier_scan, name="dossier_scan"),
+    path("dossier/scans/<int:item_id>/", views.dossier_scan, name="dossier_scan"),
     path("dossier-gaps/", views.dossier_gaps, name="dossier_gaps"),
     path("dossier-settings/", views.dossier_settings, name="dossier_settings"),
     path("", include("dangjian.members.excel_urls")),

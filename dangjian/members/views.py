@@ -5,13 +5,14 @@ Thin: gate (members.access) → form → one service or selector → template.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,10 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.members import selectors, services
-from dangjian.members.access import access_member_by_id, may_reveal
+from dangjian.members.access import access_dossier_item_by_id, access_member_by_id, may_reveal
 from dangjian.members.forms import (
     CheckinForm,
     DateForm,
@@ -447,28 +449,15 @@ def dossier_gaps(request: HttpRequest) -> HttpResponse:
     )
 
 
-SCAN_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
-
-
 @login_required
-def dossier_scan(request: HttpRequest, member_id: int, item_id: int) -> FileResponse:
-    """A dossier scan, only to those who may see the member; never rendered as HTML."""
-    from pathlib import Path
-
-    from django.http import Http404
-
-    member = access_member_by_id(request.user, member_id)
-    item = member.dossier_items.filter(pk=item_id).exclude(scan="").first()
-    if item is None:
+def dossier_scan(request: HttpRequest, item_id: int) -> HttpResponseBase:
+    """A dossier scan, only to those who may see the member (core.files serves it)."""
+    item = access_dossier_item_by_id(request.user, item_id)
+    if not item.scan:
         raise Http404("未找到扫描件")
     ext = Path(item.scan.name or "").suffix.lower()
-    response = FileResponse(
-        item.scan.open("rb"), content_type=SCAN_TYPES.get(ext, "application/octet-stream")
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="dossier-{member.pk}-{item.requirement_id}{ext}"'
-    )
-    return response
+    name = f"{item.member.name}-{item.requirement.name}{ext}"
+    return serve_private_file(request, item.scan, download_name=name)
 
 
 @login_required

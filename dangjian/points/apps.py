@@ -7,6 +7,9 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import todo
+        from dangjian.core.files import register_file_gate
+        from dangjian.points.models import PointsClaim
         from dangjian.points.todo import points_todos
 
         todo.register("50-points", points_todos)
+        register_file_gate(PointsClaim, "evidence", "points:claim_evidence")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("mine/commitment/", views.commitment, name="commitment"),
     path("member/<int:member_id>/", views.member_passbook, name="member"),
     path("claims/<int:claim_id>/decide/", views.claim_decide, name="claim_decide"),
+    path("claims/<int:claim_id>/evidence/", views.claim_evidence, name="claim_evidence"),
     path("entries/<int:entry_id>/reverse/", views.entry_reverse, name="reverse"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/schemes/new/", views.scheme_new, name="scheme_new"),

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.models import Organization
@@ -635,3 +636,12 @@ def review_withdraw(request: HttpRequest, review_id: int) -> HttpResponse:
     else:
         messages.error(request, "请填写撤回原因")
     return redirect("points:review", review_id=review.pk)
+
+
+@login_required
+def claim_evidence(request: HttpRequest, claim_id: int) -> HttpResponseBase:
+    """A claim's evidence photo, to the claimant and those who may see the claim."""
+    claim = access_claim_by_id(request.user, claim_id)
+    if not claim.evidence:
+        raise Http404("该申报没有佐证照片")
+    return serve_private_file(request, claim.evidence)

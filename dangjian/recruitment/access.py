@@ -10,7 +10,7 @@ from django.http import Http404
 
 from dangjian.orgs.access import may, scope_q
 from dangjian.orgs.models import Organization
-from dangjian.recruitment.models import Applicant, StepFile
+from dangjian.recruitment.models import Applicant, DocumentTemplate, StepFile
 
 NOT_FOUND = "未找到该入党申请人，或您无权查看"
 
@@ -60,4 +60,17 @@ def access_step_file_by_id(viewer: Any, file_id: int) -> StepFile:
     )
     if row is None:
         raise Http404("未找到该材料，或您无权查看")
+    return row
+
+
+def access_template_by_id(viewer: Any, template_id: int) -> DocumentTemplate:
+    """An uploaded document template if the viewer maintains templates on its scope (else 404)."""
+    row = (
+        DocumentTemplate.objects.filter(scope_q(viewer, "scope_path", action="recruit.approve"))
+        .select_related("scope")
+        .filter(pk=template_id)
+        .first()
+    )
+    if row is None:
+        raise Http404("未找到该模板，或您无权查看")
     return row

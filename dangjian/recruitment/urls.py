@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "templates/default/<str:kind>.docx", views.doc_template_default, name="doc_template_default"
     ),
+    path("templates/<int:template_id>/file/", views.doc_template_file, name="doc_template_file"),
     path(
         "templates/<int:template_id>/activate/",
         views.doc_template_activate,

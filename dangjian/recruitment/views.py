@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_q, scope_roots
@@ -28,6 +29,7 @@ from dangjian.recruitment import documents, rules, selectors, services
 from dangjian.recruitment.access import (
     access_applicant_by_id,
     access_step_file_by_id,
+    access_template_by_id,
     may_record_step,
     upper_org,
 )
@@ -358,13 +360,10 @@ def step_file_new(request: HttpRequest, applicant_id: int, record_id: int) -> Ht
 
 
 @login_required
-def step_file(request: HttpRequest, file_id: int) -> FileResponse:
-    """A filed scan, streamed through the access gate (never a public media URL)."""
+def step_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    """A filed scan, through the applicant's gate (core.files serves it)."""
     row = access_step_file_by_id(request.user, file_id)
-    name = (row.file.name or "file").rsplit("/", 1)[-1]
-    response = FileResponse(row.file.open("rb"), as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_private_file(request, row.file)
 
 
 @login_required
@@ -505,6 +504,14 @@ def doc_template_default(request: HttpRequest, kind: str) -> HttpResponse:
         f"attachment; filename=\"template-{kind}.docx\"; filename*=UTF-8''{quote(name)}"
     )
     return response
+
+
+@login_required
+def doc_template_file(request: HttpRequest, template_id: int) -> HttpResponseBase:
+    """An uploaded template version, to those who maintain templates on its scope."""
+    row = access_template_by_id(request.user, template_id)
+    name = f"{row.get_kind_display()}-v{row.version}.docx"
+    return serve_private_file(request, row.file, download_name=name, inline=False)
 
 
 @login_required

@@ -7,6 +7,10 @@ class ServiceRequestsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import todo
+        from dangjian.core.files import register_file_gate
+        from dangjian.service_requests.models import RequestPhoto
         from dangjian.service_requests.todo import request_todos
 
         todo.register("70-requests", request_todos)
+        # Open311's media_url is a second, API-key gate over the same rows (open311:media).
+        register_file_gate(RequestPhoto, "file", "service_requests:photo")

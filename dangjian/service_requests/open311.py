@@ -32,12 +32,11 @@ are the spec's ``[{"code": <status>, "description": "中文说明"}]``; floods g
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +46,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.accounts.services import token_authenticate
 from dangjian.core.blocklist import BLOCKED_MESSAGE, is_blocked
+from dangjian.core.files import serve_private_file
 from dangjian.core.middleware import request_ip
 from dangjian.core.ratelimit import RateLimitedError, rate_hit
 from dangjian.grid.models import Grid
@@ -381,14 +381,7 @@ def media(request: HttpRequest, photo_id: int) -> HttpResponseBase:
         access_request_by_id(user, row.request_id)
     except Http404:
         return _error(404, "未找到该照片")
-    content_type = mimetypes.guess_type(row.file.name or "")[0] or "image/jpeg"
-    if not content_type.startswith("image/"):
-        return _error(404, "未找到该照片")
     try:
-        handle = row.file.open("rb")
-    except FileNotFoundError:
+        return serve_private_file(request, row.file)
+    except Http404:
         return _error(404, "未找到该照片")
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

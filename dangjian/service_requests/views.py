@@ -8,14 +8,13 @@ Thin: gate (service_requests.access / orgs.access) → form → one service or s
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Role
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.grid.access import grids_visible_to
@@ -370,23 +370,13 @@ def _detail_page(request: HttpRequest, req: ServiceRequest, **forms_: Any) -> Ht
 
 
 @login_required
-def photo(request: HttpRequest, photo_id: int) -> FileResponse:
-    """A request photo, to those who may see the request; never served as anything but an image."""
-    row = RequestPhoto.objects.filter(pk=photo_id).select_related("request").first()
+def photo(request: HttpRequest, photo_id: int) -> HttpResponseBase:
+    """A request photo, to those who may see the request (core.files serves it)."""
+    row = RequestPhoto.objects.filter(pk=photo_id).first()
     if row is None:
         raise Http404("未找到该照片")
     access_request_by_id(request.user, row.request_id)
-    content_type = mimetypes.guess_type(row.file.name or "")[0] or "image/jpeg"
-    if not content_type.startswith("image/"):
-        raise Http404("未找到该照片")
-    try:
-        handle = row.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("未找到该照片") from None
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_private_file(request, row.file)
 
 
 def _back(request: HttpRequest, req: ServiceRequest) -> HttpResponse:

@@ -71,7 +71,13 @@ def test_passbook_self_report_approve_board_print(
     desk.goto(f"/points/?org={tree.village_a1.pk}")
     card = desk.get_by_test_id(f"claim-{claim.pk}")
     expect(card).to_contain_text("陈秀英")
-    expect(card.get_by_role("img", name="佐证照片")).to_be_visible()
+    evidence = card.get_by_role("img", name="佐证照片")
+    expect(evidence).to_be_visible()
+    # The photo really arrives, through the claim's gate (no public /media/ mount).
+    assert evidence.get_attribute("src") == f"/points/claims/{claim.pk}/evidence/"
+    desk.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=evidence.element_handle()
+    )
     desk.screenshot(path=screenshot_dir / "points-home-desktop.png", full_page=True)
     card.get_by_test_id("approve").click()
     expect(desk.get_by_text("陈秀英申报的“参加志愿服务活动”已通过")).to_be_visible()

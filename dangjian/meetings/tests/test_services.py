@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dangjian.core.models import AuditLog
+from dangjian.core.tests.sample_files import pdf_bytes
 from dangjian.meetings import services
 from dangjian.meetings.models import Attendance, Meeting, MeetingType, MeetingTypeTag
 from dangjian.meetings.services import RECORD_RULES, is_late_entry
@@ -365,7 +366,7 @@ def test_files_are_sanitized(tree, people, roll, settings, tmp_path):
         meeting=m,
         uploads=[
             SimpleUploadedFile("合影.png", buf.getvalue()),
-            SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"),
+            SimpleUploadedFile("a.pdf", pdf_bytes()),
         ],
     )
     assert [f.is_photo for f in files] == [True, False]

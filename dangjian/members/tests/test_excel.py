@@ -29,6 +29,11 @@ HEADERS = [c.header for c in excel.COLUMNS]
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_FILES_DIR = tmp_path / "private"
+
+
+def _held(settings: Any, token: str) -> list[Path]:
+    return list((Path(settings.PRIVATE_FILES_DIR) / "imports").glob(f"*{token}*"))
 
 
 def _id(n: int, birth: str = "19800101") -> str:
@@ -556,22 +561,46 @@ def test_failed_upload_lists_errors_and_offers_the_annotated_file_once(
         people.township_a, backend="dangjian.accounts.backends.UsernameOrMobileBackend"
     )
     assert other.get(url).status_code == 404
+    # Held privately: outside MEDIA_ROOT, readable by the service account only.
+    [held] = _held(settings, token)
+    assert held.stat().st_mode & 0o777 == 0o600
+    assert held.parent.stat().st_mode & 0o777 == 0o700
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.xlsx"))
     download = client.get(url)
     assert download.status_code == 200
-    assert len(_error_column(download.content)) == 25
+    assert download["Cache-Control"] == "private, no-store"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert len(_error_column(b"".join(download.streaming_content))) == 25
     assert client.get(url).status_code == 404  # deleted after one download
-    assert not list((Path(settings.MEDIA_ROOT) / "imports").glob(f"*{token}*"))
+    assert not _held(settings, token)
 
 
-def test_annotated_file_expires_after_an_hour(login, people, tree, settings):
+def test_annotated_file_expires_after_its_ttl(login, people, tree, settings):
+    settings.IMPORT_ERROR_FILE_TTL_HOURS = 72
     client = login(people.village_secretary)
     response = _upload(client, _workbook([_row(1, tree.village_a1, 民族="火星族")]))
     token = response.context["token"]
     session = client.session
-    session["member_import_errors"]["at"] -= 3601
+    session["member_import_errors"]["at"] -= 72 * 3600 + 1
     session.save()
-    assert client.get(f"/members/import/errors/{token}/").status_code == 404
-    assert not list((Path(settings.MEDIA_ROOT) / "imports").glob(f"*{token}*"))
+    response = client.get(f"/members/import/errors/{token}/")
+    assert response.status_code == 404
+    assert not _held(settings, token)
+
+
+def test_an_admin_cannot_fetch_another_users_error_workbook(login, people, tree, settings):
+    client = login(people.village_secretary)
+    token = _upload(client, _workbook([_row(1, tree.village_a1, 民族="火星族")])).context["token"]
+    url = f"/members/import/errors/{token}/"
+    admin = Client()
+    admin.force_login(
+        people.county_admin, backend="dangjian.accounts.backends.UsernameOrMobileBackend"
+    )
+    assert admin.get(url).status_code == 404
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302
+    assert "/accounts/login/" in anonymous["Location"]
+    assert _held(settings, token)  # untouched by the refused requests
 
 
 def test_not_a_workbook_upload_says_so(login, people, tree):

@@ -206,16 +206,16 @@ def test_dossier_scan_upload_is_checked(login, people, tree):
     )
     assert "只支持" in response.content.decode()
     assert not DossierItem.objects.filter(member=m).exists()
-    good = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    from dangjian.core.tests.sample_files import pdf_bytes
+
+    good = SimpleUploadedFile("scan.pdf", pdf_bytes(), content_type="application/pdf")
     client.post(f"/members/{m.pk}/dossier/", {"requirement": req.pk, "present": "1", "scan": good})
     item = DossierItem.objects.get(member=m)
     assert item.present
     assert item.scan.name.endswith(".pdf")
-    response = client.get(f"/members/{m.pk}/dossier/{item.pk}/scan/")
+    response = client.get(f"/members/dossier/scans/{item.pk}/")
     assert response["Content-Type"] == "application/pdf"
-    assert (
-        login(people.township_b).get(f"/members/{m.pk}/dossier/{item.pk}/scan/").status_code == 404
-    )
+    assert login(people.township_b).get(f"/members/dossier/scans/{item.pk}/").status_code == 404
 
 
 def test_dossier_settings_for_org_admin_only(login, people):

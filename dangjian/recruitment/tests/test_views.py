@@ -221,7 +221,9 @@ def test_a_scan_is_filed_with_a_step_and_served_only_through_the_gate(
     late = pipeline[0]
     record = StepRecord.objects.get(applicant=late, number=rules.APPLY)
     client = login(people.village_secretary)
-    pdf = SimpleUploadedFile("申请书.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    from dangjian.core.tests.sample_files import pdf_bytes
+
+    pdf = SimpleUploadedFile("申请书.pdf", pdf_bytes(), content_type="application/pdf")
     response = client.post(
         f"/recruitment/{late.pk}/steps/{record.pk}/files/", {"file": pdf, "caption": "入党申请书"}
     )
