@@ -27,7 +27,9 @@ MIN_CANDIDATES = 100
 
 
 @st.composite
-def id_numbers(draw: Any, *, born_before: dt.date = dt.date(2000, 12, 31)) -> tuple[str, dt.date, bool]:
+def id_numbers(
+    draw: Any, *, born_before: dt.date = dt.date(2000, 12, 31)
+) -> tuple[str, dt.date, bool]:
     """A valid 18-character number with its birth date and sex (male = odd 17th digit)."""
     region = draw(st.sampled_from(REGIONS))
     birth = draw(st.dates(min_value=dt.date(1935, 1, 1), max_value=born_before))
