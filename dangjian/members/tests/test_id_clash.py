@@ -215,7 +215,8 @@ def test_import_dry_run_names_only_what_is_in_scope(people, tree):
     )
     texts = {e.row: " ".join(e.messages) for e in result.errors}
     assert "已登记在“乙村党支部”" in texts[2]
-    assert OUTSIDE_MESSAGE in texts[3] and "丙村" not in texts[3]
+    assert OUTSIDE_MESSAGE in texts[3]
+    assert "丙村" not in texts[3]
     assert sorted(c["in_scope"] for c in _clashes(people.township_a)) == [False, True]
 
 
