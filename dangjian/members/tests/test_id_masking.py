@@ -161,3 +161,19 @@ def test_a_viewer_without_the_reveal_right_cannot_reveal(login, people, tree):
     assert client.post(f"/members/{member.pk}/reveal/").status_code == 403
     assert client.post(f"/api/v1/members/{member.pk}/reveal").status_code == 403
     assert not AuditLog.objects.filter(action="member.reveal").exists()
+
+
+def test_the_migration_remasks_stored_old_masks(people, tree):
+    import importlib
+
+    from django.apps import apps
+
+    remask = importlib.import_module(
+        "dangjian.members.migrations.0005_remask_id_region_only"
+    ).remask
+    member = make_member(people.county_admin, tree.village_a1)
+    old = member.id_number_masked[:6] + "********1234"
+    Member.objects.filter(pk=member.pk).update(id_number_masked=old)
+    remask(apps, None)
+    member.refresh_from_db()
+    assert member.id_number_masked == old[:6] + "*" * 12
