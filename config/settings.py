@@ -305,6 +305,13 @@ BLOCKLIST_GATE = "dangjian.service_requests.intake.may_manage_blocklist"
 # --- Domain knobs ---------------------------------------------------------------------------
 # A subtree move that would rewrite more copied-path rows than this runs in the background.
 ORG_MOVE_SYNC_LIMIT = int(os.environ.get("ORG_MOVE_SYNC_LIMIT", 20000))
+# Duplicate-ID checks that hit a person outside the actor's scope, per actor per window
+# (count, seconds): reaching it stops the actor's ID checks, flags them to the county's
+# organization admins, and refuses an import that would reach it (dangjian.members.id_clash).
+ID_CLASH_LIMIT: tuple[int, int] = (
+    int(os.environ.get("ID_CLASH_LIMIT", 20)),
+    int(os.environ.get("ID_CLASH_WINDOW_SECONDS", 86400)),
+)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")

@@ -68,7 +68,7 @@ def mask_phone(number: str) -> str:
 
 
 def mask(value: str, *, keep_start: int, keep_end: int) -> str:
-    """``410102********123X``: keep the ends, star the middle."""
+    """``138****5678``: keep the ends, star the middle."""
     if not value:
         return ""
     if len(value) <= keep_start + keep_end:

@@ -55,9 +55,16 @@ def rate_hit(*, key: str, limit: tuple[int, int], message: str = "") -> int:
     return count
 
 
-def rate_count(*, key: str, seconds: int) -> int:
-    """Count one hit on ``key`` without refusing (the caller peeked before acting)."""
-    return _increment(key[:128], _window_start(timezone.now(), seconds))
+def rate_count(*, key: str, seconds: int, amount: int = 1) -> int:
+    """Count ``amount`` hits on ``key`` without refusing (the caller peeked before acting)."""
+    return _increment(key[:128], _window_start(timezone.now(), seconds), amount)
+
+
+def rate_used(*, key: str, seconds: int) -> int:
+    """How many hits ``key`` has in the current window (nothing is counted)."""
+    start = _window_start(timezone.now(), seconds)
+    row = RateCounter.objects.filter(key=key[:128], window_start=start).only("count").first()
+    return row.count if row is not None else 0
 
 
 def rate_peek(*, key: str, limit: tuple[int, int]) -> bool:
@@ -68,19 +75,21 @@ def rate_peek(*, key: str, limit: tuple[int, int]) -> bool:
     return row is not None and row.count >= allowed
 
 
-def _increment(key: str, start: dt.datetime) -> int:
+def _increment(key: str, start: dt.datetime, amount: int = 1) -> int:
     # Callers count before they open their own transaction, so a refused action (which rolls
     # back) still keeps its hit.
     with transaction.atomic():
         updated = RateCounter.objects.filter(key=key, window_start=start).update(
-            count=F("count") + 1
+            count=F("count") + amount
         )
         if not updated:
             try:
                 with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start=start, count=1)
+                    RateCounter.objects.create(key=key, window_start=start, count=amount)
             except IntegrityError:  # another process created the window first
-                RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
+                RateCounter.objects.filter(key=key, window_start=start).update(
+                    count=F("count") + amount
+                )
             else:
                 RateCounter.objects.filter(window_start__lt=start - MAX_WINDOW).delete()
         return RateCounter.objects.values_list("count", flat=True).get(key=key, window_start=start)

@@ -37,7 +37,8 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
 from dangjian.core.paths import SEGMENT_WIDTH, is_within
-from dangjian.members.access import may_reveal
+from dangjian.members.access import may_reveal, members_visible_to
+from dangjian.members.id_clash import Clash, id_clash_guard, id_clash_record, refuse_bulk_probe
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels, id_check_digit, normalize_id
 from dangjian.members.services import member_clean, members_bulk_admit
@@ -599,7 +600,12 @@ def _member_import(*, actor: Any, file: Any, dry_run: bool, today: dt.date | Non
         result.file_error = "文件中没有党员数据：请从表头下一行开始，每行填写一名党员"
         return result
 
-    errors += _registered_elsewhere(good, orgs, column_of)
+    try:
+        errors += _registered_elsewhere(good, actor, column_of)
+    except ValidationError as exc:  # a bulk probe: refused as a whole, no per-row answers
+        result.errors = []
+        result.file_error = "；".join(exc.messages)
+        return result
     clock.lap("duplicates")
     if errors:
         errors.sort(key=lambda e: e.row)
@@ -643,39 +649,51 @@ def _row_error(
 
 
 def _registered_elsewhere(
-    good: list[_Row], orgs: _Orgs, column_of: dict[str, int]
+    good: list[_Row], actor: Any, column_of: dict[str, int]
 ) -> list[RowError]:
-    """Rows whose person is already on a current roll (one query per 5,000 IDs)."""
+    """Rows whose person is already on a current roll (a few queries per 5,000 IDs).
+
+    A clash inside the actor's scope names the branch; one outside names nothing. Each hit is
+    audited, and a file with as many out-of-scope hits as the probe limit is refused as a
+    whole (``ValidationError``), so an upload cannot answer yes/no for thousands of numbers.
+    """
+    id_clash_guard(actor=actor, surface="member.import")
     by_hash = {r.id_hash: r for r in good}
     hashes = list(by_hash)
-    branches = {o.pk: o for o in orgs.by_code.values()}
-    found: list[RowError] = []
+    visible = members_visible_to(actor)
+    clashes: list[tuple[_Row, Clash]] = []
     for start in range(0, len(hashes), 5000):
-        clashes = (
-            Member.objects.filter(id_number_hash__in=hashes[start : start + 5000])
+        chunk = hashes[start : start + 5000]
+        names = {
+            h: (short or name)
+            for h, short, name in visible.filter(id_number_hash__in=chunk).values_list(
+                "id_number_hash", "branch__short_name", "branch__name"
+            )
+        }
+        found = (
+            Member.objects.filter(id_number_hash__in=chunk)
             .exclude(status=Member.Status.FORMER)
-            .values_list("id_number_hash", "branch_id")
+            .values_list("id_number_hash", "pk", "org_path")
         )
-        for number_hash, branch_id in clashes:
-            row = by_hash.pop(number_hash)
-            where = branches.get(branch_id)
-            message = (
-                f"公民身份号码：该党员已登记在“{where.display_name}”"
-                if where is not None
-                else "公民身份号码：该党员已在其他党组织登记，如需转入请办理组织关系转接"
-            )
-            found.append(
-                RowError(
-                    row.excel_row,
-                    row.cleaned.get("name", ""),
-                    [message],
-                    [column_of["id_number"]],
-                )
-            )
-    if found:
-        remaining = set(by_hash)
-        good[:] = [r for r in good if r.id_hash in remaining]
-    return found
+        for number_hash, pk, org_path in found:
+            in_scope = number_hash in names
+            clash = Clash(pk, names.get(number_hash, ""), in_scope, org_path)
+            clashes.append((by_hash.pop(number_hash), clash))
+    if not clashes:
+        return []
+    refuse_bulk_probe(actor=actor, surface="member.import", clashes=[c for _, c in clashes])
+    id_clash_record(actor=actor, surface="member.import", clashes=[c for _, c in clashes])
+    remaining = set(by_hash)
+    good[:] = [r for r in good if r.id_hash in remaining]
+    return [
+        RowError(
+            row.excel_row,
+            row.cleaned.get("name", ""),
+            ["公民身份号码：" + clash.message()],
+            [column_of["id_number"]],
+        )
+        for row, clash in clashes
+    ]
 
 
 def annotate_workbook(

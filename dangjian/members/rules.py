@@ -69,8 +69,24 @@ def check_mobile(value: str) -> str | None:
     return None
 
 
+# The mask keeps the 6 region digits only. The other 12 are the birth date (8, shown in full
+# beside the mask on every screen and export), the sequence (3; the last one's parity is the
+# sex, also shown) and a check digit computed from the first 17. Showing any of the last four
+# would leave at most a handful of candidates, and with all four shown the number is rebuilt
+# exactly (docs/members.md, 隐私保护). The region alone leaves ~500 valid numbers per person.
+MASK_KEEP = 6
+
+
 def mask_id(number: str) -> str:
-    return number[:6] + "********" + number[-4:] if len(number) == 18 else "*" * len(number)
+    """The 公民身份号码 as shown without the reveal right: region kept, the rest starred."""
+    if len(number) != 18:
+        return "*" * len(number)
+    return number[:MASK_KEEP] + "*" * (18 - MASK_KEEP)
+
+
+def remask_id(masked: str) -> str:
+    """Today's mask from an older stored mask (which kept the region too): no decryption."""
+    return mask_id(masked) if len(masked) == 18 else masked
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

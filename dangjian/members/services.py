@@ -20,6 +20,13 @@ from dangjian.core.bulk import insert_rows
 from dangjian.core.uploads import sanitize_upload
 from dangjian.members import rollups
 from dangjian.members.access import may_reveal
+
+# Re-exported: other apps register people through this module (id_clash.py explains).
+from dangjian.members.id_clash import Clash as Clash
+from dangjian.members.id_clash import check_member_id_free
+from dangjian.members.id_clash import id_clash_guard as id_clash_guard
+from dangjian.members.id_clash import id_clash_record as id_clash_record
+from dangjian.members.id_clash import member_id_clash as member_id_clash
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
 from dangjian.members.rules import (
     STATUS_RULES,
@@ -280,15 +287,6 @@ def member_build(
     return member
 
 
-def _duplicate_id_error(number_hash: str, *, exclude: int | None = None) -> None:
-    qs = Member.objects.filter(id_number_hash=number_hash).exclude(status=Member.Status.FORMER)
-    if exclude:
-        qs = qs.exclude(pk=exclude)
-    clash = qs.select_related("branch").first()
-    if clash is not None:
-        raise ValidationError({"id_number": f"该公民身份号码已登记在“{clash.branch.display_name}”"})
-
-
 def event_record(
     *,
     actor: Any,
@@ -314,7 +312,6 @@ def event_record(
     )
 
 
-@transaction.atomic
 def member_create(
     *,
     actor: Any,
@@ -322,6 +319,7 @@ def member_create(
     data: dict[str, Any],
     group: Organization | None = None,
     increase_reason: str = "11",
+    surface: str = "member.create",
 ) -> Member:
     """Register a member in a branch; the 党统 increase reason goes on the timeline."""
     _check_branch(actor, branch, "member.edit")
@@ -329,8 +327,26 @@ def member_create(
     if increase_reason not in code_labels("increase"):
         raise ValidationError({"increase_reason": "未知的党员增加原因"})
     cleaned = member_clean(data)
+    # Before the write transaction: the clash's audit row and the probe counter must outlive
+    # the refusal (id_clash.py). The unique constraint still catches a concurrent registration.
+    check_member_id_free(
+        actor=actor, number_hash=crypto.lookup_hash(cleaned["id_number"]), surface=surface
+    )
+    return _member_admit(
+        actor=actor, branch=branch, group=group, cleaned=cleaned, increase_reason=increase_reason
+    )
+
+
+@transaction.atomic
+def _member_admit(
+    *,
+    actor: Any,
+    branch: Organization,
+    group: Organization | None,
+    cleaned: dict[str, Any],
+    increase_reason: str,
+) -> Member:
     member = member_build(branch=branch, group=group, cleaned=cleaned)
-    _duplicate_id_error(member.id_number_hash)
     try:
         with transaction.atomic():
             member.save()
@@ -426,11 +442,22 @@ def members_bulk_admit(
     return created
 
 
-@transaction.atomic
 def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member:
     """Change record fields (not placement or status); audited and on the timeline."""
     if not may(actor, "member.edit", member.branch):
         raise PermissionDenied("您没有维护该党员信息的权限")
+    number = normalize_id(str(data.get("id_number") or ""))
+    if number and check_id_number(number).valid:
+        number_hash = crypto.lookup_hash(number)
+        if number_hash != member.id_number_hash:  # outside the transaction, as in member_create
+            check_member_id_free(
+                actor=actor, number_hash=number_hash, surface="member.update", exclude=member.pk
+            )
+    return _member_update(actor=actor, member=member, data=data)
+
+
+@transaction.atomic
+def _member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.FORMER:
         raise ValidationError("历史库中的党员不能修改，如需恢复请办理恢复党籍")
@@ -439,7 +466,6 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member
     changes: dict[str, list[Any]] = {}
     secret: dict[str, Any] = {k: cleaned.pop(k) for k in ("id_number", "mobile") if k in cleaned}
     if "id_number" in secret and crypto.lookup_hash(secret["id_number"]) != member.id_number_hash:
-        _duplicate_id_error(crypto.lookup_hash(secret["id_number"]), exclude=member.pk)
         changes["公民身份号码"] = ["（已更改）", "（已更改）"]
     elif "id_number" in secret:
         secret.pop("id_number")
@@ -455,7 +481,11 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member
     if not changes:
         return member
     member.name_initials = name_initials(member.name)
-    member.save()
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:  # someone registered that number since the check above
+        raise ValidationError({"id_number": "该公民身份号码已登记"}) from exc
     labels = [_label(k) if hasattr(Member, k) else k for k in changes]
     event_record(
         actor=actor,

@@ -25,15 +25,18 @@ from dangjian.members.access import members_visible_to
 from dangjian.members.models import Member
 from dangjian.members.rules import check_id_number, check_mobile, code_labels, mask_id
 from dangjian.members.services import (
+    Clash,
+    id_clash_record,
     member_confirm_full,
     member_create,
+    member_id_clash,
     member_leave,
     member_place,
 )
 from dangjian.orgs.access import may
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 from dangjian.recruitment import rules
-from dangjian.recruitment.access import may_record_step, upper_org
+from dangjian.recruitment.access import applicants_visible_to, may_record_step, upper_org
 from dangjian.recruitment.models import (
     Applicant,
     DevelopmentPlan,
@@ -150,7 +153,6 @@ def _check_branch(actor: Any, org: Organization) -> None:
         raise PermissionDenied("您没有登记该党支部发展党员工作的权限")
 
 
-@transaction.atomic
 def applicant_create(
     *, actor: Any, org: Organization, data: dict[str, Any], note: str = ""
 ) -> Applicant:
@@ -160,11 +162,59 @@ def applicant_create(
     today = timezone.localdate()
     cleaned = applicant_clean(data, today=today)
     applied_on = _date(data.get("applied_on"), "递交入党申请书日期", "applied_on")
+    # Before the write transaction, so each hit's audit row and the probe counter are kept;
+    # a place outside the actor's scope is never named (members/id_clash.py).
     id_hash = crypto.lookup_hash(cleaned["id_number"])
-    if Member.objects.filter(id_number_hash=id_hash).exclude(status=Member.Status.FORMER).exists():
-        raise _invalid("该同志已是党员，不能登记为入党申请人", "already_member", "id_number")
-    if Applicant.objects.filter(id_number_hash=id_hash, status=Applicant.Status.ACTIVE).exists():
-        raise _invalid("该同志已有正在办理的入党申请", "duplicate", "id_number")
+    clash = member_id_clash(actor=actor, number_hash=id_hash, surface="applicant.create")
+    if clash is not None:
+        where = f"（{clash.branch_name}）" if clash.in_scope else ""
+        raise _invalid(
+            f"该同志已是党员{where}，不能登记为入党申请人", "already_member", "id_number"
+        )
+    _applicant_clash(actor, id_hash)
+    return _applicant_create(
+        actor=actor, org=org, cleaned=cleaned, applied_on=applied_on, note=note, today=today
+    )
+
+
+def _applicant_clash(actor: Any, id_hash: str) -> None:
+    """An active application elsewhere: named only inside the actor's scope, always audited."""
+    other = (
+        Applicant.objects.filter(id_number_hash=id_hash, status=Applicant.Status.ACTIVE)
+        .select_related("org")
+        .first()
+    )
+    if other is None:
+        return
+    in_scope = applicants_visible_to(actor).filter(pk=other.pk).exists()
+    id_clash_record(
+        actor=actor,
+        surface="applicant.create",
+        clashes=[
+            Clash(
+                member_id=other.pk,
+                branch_name=other.org.display_name if in_scope else "",
+                in_scope=in_scope,
+                org_path=other.org_path,
+                object_type="recruitment.applicant",
+            )
+        ],
+    )
+    where = f"（{other.org.display_name}）" if in_scope else ""
+    raise _invalid(f"该同志已有正在办理的入党申请{where}", "duplicate", "id_number")
+
+
+@transaction.atomic
+def _applicant_create(
+    *,
+    actor: Any,
+    org: Organization,
+    cleaned: dict[str, Any],
+    applied_on: dt.date,
+    note: str,
+    today: dt.date,
+) -> Applicant:
+    id_hash = crypto.lookup_hash(cleaned["id_number"])
     rule_set = rules.rule_set_for(applied_on)
     book = rules.load_book(rule_set)
     facts = rules.Facts(birth_date=cleaned["birth_date"])

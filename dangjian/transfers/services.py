@@ -17,11 +17,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dangjian.core import crypto
 from dangjian.core.audit import audit_record
 from dangjian.dues.selectors import paid_through_text
 from dangjian.members import rollups
 from dangjian.members.models import Member, MemberEvent
-from dangjian.members.services import event_record, member_create, member_leave
+from dangjian.members.rules import check_id_number, normalize_id
+from dangjian.members.services import (
+    check_member_id_free,
+    event_record,
+    member_create,
+    member_leave,
+)
 from dangjian.orgs.access import may
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 from dangjian.transfers import rules
@@ -531,7 +538,6 @@ def transfers_expire(*, today: dt.date) -> int:
 # --- from outside the system ----------------------------------------------------------------
 
 
-@transaction.atomic
 def transfer_in_external(
     *,
     actor: Any,
@@ -546,10 +552,44 @@ def transfer_in_external(
     today: dt.date | None = None,
 ) -> Transfer:
     """Register a member arriving with a letter from outside the system (增加 21)."""
-    today = today or timezone.localdate()
     _check_receiving_branch(to_branch)
     if not may(actor, "transfer.accept", to_branch):
         raise PermissionDenied("接收组织关系须由转入党支部或其上级党委办理")
+    number = normalize_id(str(data.get("id_number") or ""))
+    if check_id_number(number).valid:
+        # Before the transaction, so the clash's audit row and probe counter are kept.
+        check_member_id_free(
+            actor=actor, number_hash=crypto.lookup_hash(number), surface="transfer.in_external"
+        )
+    return _transfer_in_external(
+        actor=actor,
+        to_branch=to_branch,
+        data=data,
+        external_unit=external_unit,
+        dues_paid_through=dues_paid_through,
+        external_number=external_number,
+        received_on=received_on,
+        reason=reason,
+        note=note,
+        today=today,
+    )
+
+
+@transaction.atomic
+def _transfer_in_external(
+    *,
+    actor: Any,
+    to_branch: Organization,
+    data: dict[str, Any],
+    external_unit: str,
+    dues_paid_through: dt.date | str,
+    external_number: str,
+    received_on: dt.date | None,
+    reason: str,
+    note: str,
+    today: dt.date | None,
+) -> Transfer:
+    today = today or timezone.localdate()
     unit = _text(external_unit, field="external_unit", label="转出的党组织", limit=UNIT_MAX)
     number = _text(
         external_number, field="external_number", label="来信编号", limit=40, required=False
@@ -560,7 +600,13 @@ def transfer_in_external(
     received_on = received_on or today
     if received_on > today:
         raise ValidationError({"received_on": "接收日期不能晚于今天"})
-    member = member_create(actor=actor, branch=to_branch, data=data, increase_reason="21")
+    member = member_create(
+        actor=actor,
+        branch=to_branch,
+        data=data,
+        increase_reason="21",
+        surface="transfer.in_external",
+    )
     rules.check_dues_month(dues, today=today, joined_on=member.joined_on)
     now = timezone.now()
     me = actor if getattr(actor, "pk", None) else None

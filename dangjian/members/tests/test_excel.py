@@ -241,9 +241,11 @@ def test_bad_rows_write_nothing_and_come_back_annotated(people, tree):
 
     assert not result.ok
     assert result.created == 0
-    assert (Member.objects.count(), MemberEvent.objects.count(), AuditLog.objects.count()) == (
-        before
-    )
+    writes = AuditLog.objects.exclude(action="member.id_clash")
+    assert (Member.objects.count(), MemberEvent.objects.count(), writes.count()) == before
+    # The clash in row 7 is audited (in scope: township A sees 乙村), never the number itself.
+    clash = AuditLog.objects.get(action="member.id_clash")
+    assert clash.changes == {"surface": "member.import", "in_scope": True}
     assert reconcile().is_clean
     assert [e.row for e in result.errors] == [3, 4, 6, 7, 8]
     notes = _error_column(result.annotated)

@@ -30,7 +30,7 @@ def test_create_returns_the_next_step_and_its_deadline(login, people, tree) -> N
     data = response.json()
     assert data["next"]["number"] == 2
     assert data["next"]["due_on"] == "2026-12-02"
-    assert data["id_number_masked"].count("*") == 8
+    assert data["id_number_masked"].count("*") == 12
     assert "id_number" not in data
 
 

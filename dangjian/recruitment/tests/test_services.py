@@ -42,7 +42,7 @@ def test_registering_records_step_one_and_sets_the_talk_deadline(tree, people) -
     assert a.due_on == D(2026, 11, 30)
     assert a.rule_set.version == "2014"
     assert StepRecord.objects.get(applicant=a).number == rules.APPLY
-    assert a.id_number_masked.count("*") == 8
+    assert a.id_number_masked.count("*") == 12
     assert AuditLog.objects.filter(action="recruit.create", object_id=str(a.pk)).exists()
 
 
