@@ -315,9 +315,16 @@ ID_CLASH_LIMIT: tuple[int, int] = (
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+# Every handler carries PersonalDataFilter: ID numbers and phones are masked in every line
+# (a member search by ID number puts it in the request line). Django's own loggers are routed
+# here too, so its default handlers (which would not carry the filter) are replaced; a gunicorn
+# logger that propagates to the root is covered by the root's handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "personal_data": {"()": "dangjian.core.logfilter.PersonalDataFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -327,10 +334,18 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["personal_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults give these their own unfiltered handlers: drop those and let the
+        # records reach the root's filtered handler.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
     },

@@ -580,6 +580,10 @@ def _write(
             "id": s.new_id(RequestEvent), "request_id": rid, "created_at": at, "actor_id": actor,
             "actor_label": label, "action": action, "from_state": prev, "to_state": to,
             "note": note, "is_public": public,
+            # What residents read: the dispatch template instead of the members' names; the
+            # demo's other notes are written for residents (晒单 marked public by its member).
+            "public_note": ("已派党员承办" if action == "dispatch" else note) if public else "",
+            "note_public": action in ("report", "wait", "close_unresolved"),
         })  # fmt: skip
         prev = to
     if fields["closed_at"] is not None:

@@ -1,74 +1,42 @@
 """党费 exports: a branch's monthly 党费收缴台账 and a subtree summary, as .xlsx.
 
-Same look as the member exports (``dangjian.members.excel``): a red header row with white
-bold text, frozen panes, fixed widths. Money is written as numbers (Decimal) with two decimals,
-so the sheet adds up.
+Built with the one exporter (``dangjian.core.excel``): a red header row with white bold text,
+frozen panes, fixed widths, and user-typed text (a payment reference typed as ``=HYPERLINK…``)
+kept as text. Money is written as numbers (Decimal) with two decimals, so the sheet adds up.
 """
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
-from typing import Any
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font, PatternFill
 
+from dangjian.core.excel import MONEY_FORMAT as MONEY
+from dangjian.core.excel import RED_HEADER, Column, Exporter, Sheet
 from dangjian.dues.selectors import BranchLedger, Summary
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER_FILL = PatternFill("solid", fgColor="FFC00000")
-HEADER_FONT = Font(bold=True, color="FFFFFFFF")
 FLAG_FILL = PatternFill("solid", fgColor="FFFFEB9C")  # Excel's "neutral" yellow
 TITLE_FONT = Font(bold=True, size=14)
-MONEY = "0.00"
 
 
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _sheet(wb: Workbook, title: str, headers: list[tuple[str, int]], heading: str, sub: str) -> Any:
-    ws = wb.active
-    ws.title = title
-    ws["A1"] = heading
-    ws["A1"].font = TITLE_FONT
-    ws["A2"] = sub
-    ws["A2"].font = Font(color="FF606060")
-    for n, (label, width) in enumerate(headers, start=1):
-        cell = ws.cell(row=3, column=n, value=label)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(n)].width = width
-    ws.freeze_panes = "C4"
+def _sheet(
+    exporter: Exporter, title: str, headers: list[tuple[str, int]], heading: str, sub: str
+) -> Sheet:
+    ws = exporter.sheet(
+        title,
+        columns=[Column(label, width) for label, width in headers],
+        header_row=3,
+        header_style=RED_HEADER,
+        freeze="C4",
+    )
+    ws.cell(1, 1, heading).font = TITLE_FONT
+    ws.cell(2, 1, sub).font = Font(color="FF606060")
     return ws
 
 
-def _cell(ws: Any, row: int, column: int, value: Any) -> Any:
-    """Write a value; text that looks like a formula (a reference typed as ``=HYPERLINK…``)
-    stays text, so opening the export never runs it."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
-def _money_cells(ws: Any, row: int, columns: list[int]) -> None:
+def _money_cells(ws: Sheet, row: int, columns: list[int]) -> None:
     for c in columns:
-        ws.cell(row=row, column=c).number_format = MONEY
-
-
-def _save(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        ws.ws.cell(row=row, column=c).number_format = MONEY
 
 
 LEDGER_HEADERS = [
@@ -92,7 +60,7 @@ LEDGER_HEADERS = [
 
 def branch_ledger_workbook(led: BranchLedger) -> bytes:
     """The branch's 党费收缴台账 for one month, with totals and one-off payments."""
-    wb = Workbook()
+    wb = Exporter()
     mode = "按季度交纳" if led.quarterly else "按月交纳"
     ws = _sheet(
         wb,
@@ -123,37 +91,37 @@ def branch_ledger_workbook(led: BranchLedger) -> bytes:
             line.arrear.owed if line.arrear else Decimal("0.00"),
         ]
         for c, v in enumerate(values, start=1):
-            cell = _cell(ws, r, c, v)
+            cell = ws.cell(r, c, v)
             if c == 10 and v is not None:
                 cell.number_format = "yyyy-mm-dd"
         _money_cells(ws, r, [4, 5, 7, 8, 15])
         r += 1
     t = led.totals
-    ws.cell(row=r, column=2, value="合计").font = Font(bold=True)
-    ws.cell(row=r, column=3, value=f"{t.rows} 人应交")
-    ws.cell(row=r, column=7, value=t.expected).font = Font(bold=True)
-    ws.cell(row=r, column=8, value=t.paid).font = Font(bold=True)
-    ws.cell(row=r, column=9, value=f"交清 {t.settled} 人")
-    ws.cell(row=r, column=15, value=t.owed).font = Font(bold=True)
+    ws.cell(r, 2, "合计").font = Font(bold=True)
+    ws.cell(r, 3, f"{t.rows} 人应交")
+    ws.cell(r, 7, t.expected).font = Font(bold=True)
+    ws.cell(r, 8, t.paid).font = Font(bold=True)
+    ws.cell(r, 9, f"交清 {t.settled} 人")
+    ws.cell(r, 15, t.owed).font = Font(bold=True)
     _money_cells(ws, r, [7, 8, 15])
     r += 2
-    ws.cell(row=r, column=1, value="一次性交纳党费").font = Font(bold=True)
+    ws.cell(r, 1, "一次性交纳党费").font = Font(bold=True)
     r += 1
     if not led.one_offs:
-        ws.cell(row=r, column=2, value="本月无")
+        ws.cell(r, 2, "本月无")
     for p in led.one_offs:
-        _cell(ws, r, 2, p.member.name)
-        ws.cell(row=r, column=3, value=p.paid_on).number_format = "yyyy-mm-dd"
-        ws.cell(row=r, column=7, value=p.amount).number_format = MONEY
-        ws.cell(row=r, column=11, value=p.get_method_display())
-        _cell(ws, r, 12, p.reference)
+        ws.cell(r, 2, p.member.name)
+        ws.cell(r, 3, p.paid_on).number_format = "yyyy-mm-dd"
+        ws.cell(r, 7, p.amount).number_format = MONEY
+        ws.cell(r, 11, p.get_method_display())
+        ws.cell(r, 12, p.reference)
         if p.to_central:
-            flag = ws.cell(row=r, column=9, value="全额上缴中央")
+            flag = ws.cell(r, 9, "全额上缴中央")
             for c in range(1, len(LEDGER_HEADERS) + 1):
-                ws.cell(row=r, column=c).fill = FLAG_FILL
+                ws.ws.cell(row=r, column=c).fill = FLAG_FILL
             flag.font = Font(bold=True, color="FF9C5700")
         r += 1
-    return _save(wb)
+    return wb.to_bytes()
 
 
 SUMMARY_HEADERS = [
@@ -174,7 +142,7 @@ SUMMARY_HEADERS = [
 
 def summary_workbook(summary: Summary) -> bytes:
     """The collection summary of a township / county for one month, by sub-organization."""
-    wb = Workbook()
+    wb = Exporter()
     ws = _sheet(
         wb,
         f"{summary.month:%Y年%m月}",
@@ -200,10 +168,10 @@ def summary_workbook(summary: Summary) -> bytes:
             t.lapse,
         ]
         for c, v in enumerate(values, start=1):
-            _cell(ws, r, c, v)
+            ws.cell(r, c, v)
         _money_cells(ws, r, [4, 5, 9, 10, 11])
         if t.to_central:
-            ws.cell(row=r, column=11).fill = FLAG_FILL
+            ws.ws.cell(row=r, column=11).fill = FLAG_FILL
         r += 1
     t = summary.totals
     values = [
@@ -221,6 +189,6 @@ def summary_workbook(summary: Summary) -> bytes:
         t.lapse,
     ]
     for c, v in enumerate(values, start=1):
-        ws.cell(row=r, column=c, value=v).font = Font(bold=True)
+        ws.cell(r, c, v).font = Font(bold=True)
     _money_cells(ws, r, [4, 5, 9, 10, 11])
-    return _save(wb)
+    return wb.to_bytes()

@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.dues import excel, selectors, services
 from dangjian.dues.access import (
@@ -417,7 +418,7 @@ def export(request: HttpRequest) -> HttpResponse:
         summary = selectors.org_summary(org=org, month=month, today=today)
         data = excel.summary_workbook(summary)
         name = f"党费收缴汇总-{org.short_name or org.name}-{month:%Y%m}.xlsx"
-    return excel.xlsx_response(data, name)
+    return xlsx_response(data, name)
 
 
 # --- the member's own page ---------------------------------------------------------------------

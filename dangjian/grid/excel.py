@@ -11,11 +11,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from python_calamine import CalamineWorkbook, PasswordError
 
 from dangjian.core.audit import audit_record
+from dangjian.core.excel import Column as SheetColumn
+from dangjian.core.excel import Exporter
 from dangjian.grid import services
 from dangjian.grid.models import Grid, Household, HouseholdLink, HouseholdTag
 
@@ -53,20 +54,14 @@ class ImportFileError(Exception):
 
 def household_template() -> bytes:
     """The import template: headers with hints, one example row, the tag list."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    bold = Font(bold=True)
+    exporter = Exporter()
+    ws = exporter.sheet(SHEET, columns=[SheetColumn(c.header, c.width) for c in COLUMNS])
     required = PatternFill("solid", fgColor="FDE2E1")
     for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=i, value=col.header)
-        cell.font = bold
         if col.required:
-            cell.fill = required
-        ws.column_dimensions[cell.column_letter].width = col.width
-        ws.cell(row=2, column=i, value=EXAMPLE[i - 1])
-    help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列", "说明"])
+            ws.ws.cell(row=1, column=i).fill = required
+    ws.append(EXAMPLE)
+    help_ws = exporter.sheet("填写说明", columns=[SheetColumn("列", 16), SheetColumn("说明", 80)])
     for col in COLUMNS:
         help_ws.append([col.header + ("（必填）" if col.required else ""), col.hint])
     help_ws.append([])
@@ -79,11 +74,7 @@ def household_template() -> bytes:
             "第 2 行为示例，导入前请删除。任一行有错误时整份文件不导入，请按提示改正后重新上传。",
         ]
     )
-    help_ws.column_dimensions["A"].width = 16
-    help_ws.column_dimensions["B"].width = 80
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exporter.to_bytes()
 
 
 def _text(value: Any) -> str:
@@ -201,15 +192,20 @@ def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
     return ImportResult(created=created, errors=[])
 
 
-EXPORT_HEADERS = ("所属组织", "网格", *[c.header for c in COLUMNS], "联户党员", "状态")
+EXPORT_COLUMNS = (
+    SheetColumn("所属组织", 24),
+    SheetColumn("网格", 14),
+    *[SheetColumn(c.header, c.width) for c in COLUMNS],
+    SheetColumn("联户党员", 16),
+    SheetColumn("状态", 8),
+)
 EXPORT_CAP = 100_000
 
 
 def household_export(*, actor: Any, households: QuerySet[Household], scope_label: str) -> bytes:
     """A masked roster of the given (already scoped) households; the export is audited."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(SHEET)
-    ws.append(list(EXPORT_HEADERS))
+    exporter = Exporter(streaming=True)
+    ws = exporter.sheet(SHEET, columns=EXPORT_COLUMNS)
     qs = (
         households.select_related("grid", "org")
         .prefetch_related("tags")
@@ -234,9 +230,7 @@ def household_export(*, actor: Any, households: QuerySet[Household], scope_label
         object_repr=scope_label[:200],
         changes={"rows": n},
     )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exporter.to_bytes()
 
 
 def export_filename(label: str, *, today: dt.date) -> str:

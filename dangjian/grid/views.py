@@ -18,11 +18,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.models import User
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.grid import excel, selectors, services
 from dangjian.grid.access import (
@@ -454,21 +454,11 @@ def household_reveal(request: HttpRequest, household_id: int) -> HttpResponse:
     return TemplateResponse(request, "grid/_revealed.html", {"values": values})
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required
 def household_template(request: HttpRequest) -> HttpResponse:
     if not scope_roots(request.user, action="grid.manage"):
         raise PermissionDenied("您没有维护住户的权限")
-    return _xlsx(excel.household_template(), "住户导入模板.xlsx")
+    return xlsx_response(excel.household_template(), "住户导入模板.xlsx")
 
 
 @login_required
@@ -514,7 +504,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     qs = selectors.household_filter(viewer=request.user, org=org, grid=grid, params=params)
     label = grid.name if grid else org.display_name  # type: ignore[union-attr]
     data = excel.household_export(actor=request.user, households=qs, scope_label=label)
-    return _xlsx(data, excel.export_filename(label, today=timezone.localdate()))
+    return xlsx_response(data, excel.export_filename(label, today=timezone.localdate()))
 
 
 # ── 党员中心户 and 联户 ───────────────────────────────────────────────────────

@@ -15,7 +15,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from lxml import etree
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
+from dangjian.core.excel import Column as SheetColumn
+from dangjian.core.excel import Exporter, Sheet, Styled
 from dangjian.core.paths import SEGMENT_WIDTH, is_within
 from dangjian.members.access import may_reveal, members_visible_to
 from dangjian.members.id_clash import Clash, id_clash_guard, id_clash_record, refuse_bulk_probe
@@ -148,12 +147,11 @@ def member_template_workbook(*, viewer: Any) -> bytes:
     Dropdown lists live on a hidden 代码表 sheet behind named ranges, because an inline list is
     limited to 255 characters (民族 alone is longer). ``viewer`` may be None (no branch list).
     """
-    wb = Workbook()
-    ws = wb.active
-    ws.title = DATA_SHEET
-    codes = wb.create_sheet(CODE_SHEET)
-    help_ws = wb.create_sheet(HELP_SHEET)
-    codes.sheet_state = "hidden"
+    exporter = Exporter()
+    sheet = exporter.sheet(DATA_SHEET, freeze="B2")
+    codes = exporter.sheet(CODE_SHEET, hidden=True)
+    help_ws = exporter.sheet(HELP_SHEET)
+    ws = sheet.ws  # layout only; every value goes through ``sheet``/``codes``
 
     branches = _branches_for_import(viewer)
     groups = (
@@ -177,16 +175,16 @@ def member_template_workbook(*, viewer: Any) -> bytes:
     # One column per list on the hidden sheet, each behind a workbook-level name.
     for n, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(n)
-        codes.cell(row=1, column=n, value=COLUMN_BY_FIELD[name].header)
+        codes.cell(1, n, COLUMN_BY_FIELD[name].header)
         for r, v in enumerate(values, start=2):
-            codes.cell(row=r, column=n, value=v)
+            codes.cell(r, n, v)
         if values:
             ref = f"{quote_sheetname(CODE_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
-            wb.defined_names[f"list_{name}"] = DefinedName(f"list_{name}", attr_text=ref)
+            exporter.define_name(f"list_{name}", ref)
 
     for n, col in enumerate(COLUMNS, start=1):
         letter = get_column_letter(n)
-        cell = ws.cell(row=1, column=n, value=col.header)
+        cell = sheet.cell(1, n, col.header)
         cell.font = HEADER_FONT if col.required else Font(bold=True)
         cell.fill = HEADER_FILL if col.required else OPTIONAL_HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -211,12 +209,11 @@ def member_template_workbook(*, viewer: Any) -> bytes:
             )
             dv.add(f"{letter}2:{letter}1048576")
             ws.add_data_validation(dv)
-    ws.freeze_panes = "B2"
     ws.row_dimensions[1].height = 24
 
     example = _example_row(branches[0] if branches else None)
     for n, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=2, column=n, value=example.get(col.field, ""))
+        cell = sheet.cell(2, n, example.get(col.field, ""))
         cell.font = Font(italic=True, color="FF808080")
         if col.kind == "date" and cell.value:
             cell.number_format = DATE_FORMAT
@@ -224,9 +221,7 @@ def member_template_workbook(*, viewer: Any) -> bytes:
             cell.number_format = "@"
 
     _write_help(help_ws)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exporter.to_bytes()
 
 
 def _example_row(branch: Organization | None) -> dict[str, Any]:
@@ -259,7 +254,7 @@ def _example_row(branch: Organization | None) -> dict[str, Any]:
     }
 
 
-def _write_help(ws: Any) -> None:
+def _write_help(ws: Sheet) -> None:
     lines: list[tuple[str, str, str]] = [
         ("党员信息导入说明", "", ""),
         ("1. 在“党员信息”表中每行填写一名党员，第一行为表头，请勿修改表头文字。", "", ""),
@@ -273,15 +268,13 @@ def _write_help(ws: Any) -> None:
     ]
     lines += [(c.header, "必填" if c.required else "选填", c.hint) for c in COLUMNS]
     for r, (a, b, c) in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=a)
-        ws.cell(row=r, column=2, value=b)
-        ws.cell(row=r, column=3, value=c)
-    ws["A1"].font = Font(bold=True, size=14)
-    for cell in ws[9]:
+        ws.append([a, b, c], row=r)
+    ws.ws["A1"].font = Font(bold=True, size=14)
+    for cell in ws.ws[9]:
         cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 10
-    ws.column_dimensions["C"].width = 70
+    ws.ws.column_dimensions["A"].width = 18
+    ws.ws.column_dimensions["B"].width = 10
+    ws.ws.column_dimensions["C"].width = 70
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -1011,27 +1004,18 @@ def _annotated_copy(
     by_row = {e.row: e for e in errors}
     width = max((len(r) for r in rows), default=0)
     error_col = existing if existing is not None else width
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_name[:31] or DATA_SHEET)
-    ws.column_dimensions[get_column_letter(error_col + 1)].width = 60
+    exporter = Exporter(streaming=True)
+    ws = exporter.sheet(sheet_name[:31] or DATA_SHEET, freeze=None)
+    ws.ws.column_dimensions[get_column_letter(error_col + 1)].width = 60
     for index, values in enumerate(rows):
         out: list[Any] = list(values) + [None] * (max(width, error_col + 1) - len(values))
         error = by_row.get(index + 1)
         out[error_col] = ERROR_HEADER if index == header_index else (error.text if error else None)
-        for c, value in enumerate(out):
-            red = error is not None and c in error.columns
-            if red or isinstance(value, dt.date):
-                cell = WriteOnlyCell(ws, value=value)
-                if isinstance(value, dt.date):
-                    cell.number_format = DATE_FORMAT
-                if red:
-                    cell.fill = ERROR_FILL
-                    cell.font = ERROR_FONT
-                out[c] = cell
+        if error is not None:
+            for c in error.columns:
+                out[c] = Styled(out[c], font=ERROR_FONT, fill=ERROR_FILL)
         ws.append(out)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return exporter.to_bytes()
 
 
 class _Clock:
@@ -1162,22 +1146,14 @@ def member_export(
         labels={t: code_labels(t) for t in ("sex", "ethnicity", "education", "job", "party_post")},
         viewer=viewer,
     )
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    for n, col in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(n)].width = col.width
-    ws.freeze_panes = "B2"
-    header = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, value=col.header)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    exporter = Exporter(streaming=True)
+    ws = exporter.sheet(
+        title, columns=[SheetColumn(c.header, c.width) for c in columns], freeze="B2"
+    )
     members = queryset.select_related("branch", "group").order_by("org_path", "id")
-    for row in _export_rows(ws, members.iterator(chunk_size=2000), columns, context):
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
+    for m in members.iterator(chunk_size=2000):
+        ws.append([col.value(m, context) for col in columns])
+    data = exporter.to_bytes()
     if context.revealed:
         audit_record(
             actor=viewer,
@@ -1188,7 +1164,7 @@ def member_export(
             # Filed under the organizations whose people were revealed, so their auditors see it.
             org_path=common_root(context.revealed_paths),
         )
-    return out.getvalue()
+    return data
 
 
 def common_root(paths: set[str]) -> str:
@@ -1198,18 +1174,3 @@ def common_root(paths: set[str]) -> str:
         while common and not is_within(p, common):
             common = common[:-SEGMENT_WIDTH]
     return common
-
-
-def _export_rows(
-    ws: Any, members: Iterable[Member], columns: tuple[ExportColumn, ...], context: _ExportContext
-) -> Iterator[list[Any]]:
-    for m in members:
-        row: list[Any] = []
-        for col in columns:
-            value = col.value(m, context)
-            if isinstance(value, dt.date):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-                value = cell
-            row.append(value)
-        yield row

@@ -181,7 +181,10 @@ def request_detail(request: HttpRequest, request_id: int) -> Any:
 @router.post("/{request_id}/claim", response=RequestDetailOut, summary="领单（网格员）")
 def request_claim(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
     req = services.request_claim(
-        actor=request.user, request=_req(request, request_id), note=payload.note
+        actor=request.user,
+        request=_req(request, request_id),
+        note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)
 
@@ -202,7 +205,11 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
             {"members": ValidationError("承办党员须为本支部（含下级）的在册党员")}
         )
     req = services.request_dispatch(
-        actor=request.user, request=_req(request, request_id), members=members, note=payload.note
+        actor=request.user,
+        request=_req(request, request_id),
+        members=members,
+        note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)
 
@@ -210,7 +217,10 @@ def request_dispatch(request: HttpRequest, request_id: int, payload: DispatchIn)
 @router.post("/{request_id}/start", response=RequestDetailOut, summary="开始办理")
 def request_start(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
     req = services.request_start(
-        actor=request.user, request=_req(request, request_id), note=payload.note
+        actor=request.user,
+        request=_req(request, request_id),
+        note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)
 
@@ -226,7 +236,10 @@ def request_wait(request: HttpRequest, request_id: int, payload: RequiredNoteIn)
 @router.post("/{request_id}/resume", response=RequestDetailOut, summary="恢复办理（期限顺延）")
 def request_resume(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
     req = services.request_resume(
-        actor=request.user, request=_req(request, request_id), note=payload.note
+        actor=request.user,
+        request=_req(request, request_id),
+        note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)
 
@@ -250,6 +263,7 @@ def request_report(request: HttpRequest, request_id: int, payload: ReportIn) -> 
         actor=request.user,
         request=_req(request, request_id),
         note=payload.note,
+        note_public=payload.note_public,
         photos=_decode_photos(payload.photos),
     )
     return _detail_out(request, req)
@@ -262,7 +276,10 @@ def request_report(request: HttpRequest, request_id: int, payload: ReportIn) -> 
 )
 def request_close(request: HttpRequest, request_id: int, payload: NoteIn) -> Any:
     req = services.request_close(
-        actor=request.user, request=_req(request, request_id), note=payload.note
+        actor=request.user,
+        request=_req(request, request_id),
+        note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)
 
@@ -274,7 +291,10 @@ def request_close(request: HttpRequest, request_id: int, payload: NoteIn) -> Any
 )
 def request_reopen(request: HttpRequest, request_id: int, payload: RequiredNoteIn) -> Any:
     req = services.request_reopen(
-        actor=request.user, request=_req(request, request_id), note=payload.note
+        actor=request.user,
+        request=_req(request, request_id),
+        note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)
 
@@ -319,7 +339,10 @@ def request_escalate(request: HttpRequest, request_id: int, payload: EscalateIn)
 def request_transfer(request: HttpRequest, request_id: int, payload: TransferIn) -> Any:
     req = _req(request, request_id)
     grid = access_grid_by_id(request.user, payload.grid_id)
-    out = services.request_transfer(actor=request.user, request=req, grid=grid, note=payload.note)
+    out = services.request_transfer(
+        actor=request.user, request=req, grid=grid, note=payload.note,
+        note_public=payload.note_public,
+    )  # fmt: skip
     return _detail_out(request, out)
 
 
@@ -333,5 +356,6 @@ def request_recategorize(request: HttpRequest, request_id: int, payload: Recateg
         category=_category(payload.category),
         priority=payload.priority,
         note=payload.note,
+        note_public=payload.note_public,
     )
     return _detail_out(request, req)

@@ -25,6 +25,7 @@ class ReportForm(StyledFormMixin, forms.Form):
 class DispatchForm(StyledFormMixin, forms.Form):
     members = forms.TypedMultipleChoiceField(label="承办党员", coerce=int, required=False)
     note = forms.CharField(label="派单说明", max_length=500, required=False)
+    note_public = forms.BooleanField(label="说明对群众公开", required=False)
 
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from dangjian.core import sms
 from dangjian.core.blocklist import BLOCKED_MESSAGE, is_blocked
 from dangjian.core.crypto import lookup_hash
 from dangjian.core.ratelimit import RateLimitedError, rate_count, rate_hit, rate_peek
+from dangjian.core.redaction import redact_personal_numbers
 from dangjian.grid.models import Grid
 from dangjian.members.rules import check_mobile
 from dangjian.orgs.access import may
@@ -168,19 +169,19 @@ PUBLIC_STEP = {
 
 
 def public_note(event: RequestEvent) -> str:
-    """A public entry's note as residents read it: the dispatch note names the members
-    (staff personal data), so that part is replaced by the step itself."""
-    if event.action == "dispatch":
-        rest = [part for part in event.note.split("；") if not part.startswith("派给")]
-        return "；".join(["已派党员承办", *rest])
-    return event.note
+    """An entry's note as residents read it: only the public text (the step's template, and a
+    staff note only when its author marked it public), with phone and ID numbers masked —
+    again here, so nothing written before the screen existed leaves unmasked."""
+    if not event.is_public:
+        return ""
+    return redact_personal_numbers(event.public_note)
 
 
 def public_history(req: ServiceRequest, *, with_notes: bool) -> list[dict[str, Any]]:
     """The request's public history entries (internal ones never), oldest first."""
     rows = (
         RequestEvent.objects.filter(request=req, is_public=True)
-        .only("created_at", "action", "to_state", "note")
+        .only("created_at", "action", "to_state", "is_public", "public_note")
         .order_by("id")
     )
     return [

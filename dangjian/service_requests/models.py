@@ -368,8 +368,14 @@ class RequestEvent(models.Model):
     action = models.CharField("操作", max_length=20)
     from_state = models.CharField("原状态", max_length=20, blank=True)
     to_state = models.CharField("新状态", max_length=20, blank=True)
+    # ``note`` is the full record for staff. What residents and the Open311 feed read is
+    # ``public_note`` alone: the system's own wording of the step (public templates such as
+    # "已派党员承办"), plus the staff member's note only when they marked it public
+    # (``note_public``), screened for phone and ID numbers when written and again when read.
     note = models.TextField("说明", blank=True)
     is_public = models.BooleanField("群众可见", default=True)
+    note_public = models.BooleanField("说明群众可见", default=False)
+    public_note = models.TextField("群众可见说明", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "诉求办理记录"

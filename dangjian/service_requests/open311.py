@@ -20,8 +20,9 @@
 - ``GET media/<id>``: a request photo for an ``api_key`` whose user may view the request (send
   the key as ``api_key`` or ``Authorization: Bearer``); anyone else gets 403/404.
 
-Reads show public fields only: no resident name or phone, no staff names, public history notes
-only. ``description`` and ``address`` (what the resident typed) are shown only to a caller
+Reads show public fields only: no resident name or phone, no staff names, and of the history
+only the public text (``RequestEvent.public_note``: the step's template, plus a staff note only
+when its author marked it public), phone and ID numbers masked. ``description`` and ``address`` (what the resident typed) are shown only to a caller
 whose ``api_key`` user may view the request. ``lat``/``long`` are rounded to 3 decimals (about
 100 m) for everyone else and exact for that caller. ``media_url`` is null publicly (a resident's
 photo is personal data); for that caller it is the ``media/<id>`` URL of the resident's first
@@ -161,7 +162,7 @@ def _request(
     out: dict[str, Any] = {
         "service_request_id": req.tracking_code,
         "status": "closed" if req.state in CLOSED_STATES else "open",
-        "status_notes": intake.public_note(latest) if latest is not None else "",
+        "status_notes": _status_notes(latest),
         "service_name": req.category.name,
         "service_code": req.category.code,
         "agency_responsible": req.org.short_name or req.org.name,
@@ -184,12 +185,19 @@ def _request(
     return out
 
 
+def _status_notes(latest: RequestEvent | None) -> str:
+    """The latest public entry's public text, else its step as residents read it."""
+    if latest is None:
+        return ""
+    return intake.public_note(latest) or intake.PUBLIC_STEP.get(latest.action, "")
+
+
 def _latest_public_events(ids: list[int]) -> dict[int, RequestEvent]:
     """The newest public event of each request, in one query."""
     latest: dict[int, RequestEvent] = {}
     rows = (
         RequestEvent.objects.filter(request_id__in=ids, is_public=True)
-        .only("id", "request_id", "action", "note")
+        .only("id", "request_id", "action", "is_public", "public_note")
         .order_by("request_id", "-id")
     )
     for e in rows:

@@ -76,6 +76,8 @@ class EventOut(Schema):
     to_state: str
     note: str
     is_public: bool
+    note_public: bool
+    public_note: str
 
 
 class PhotoOut(Schema):
@@ -129,19 +131,35 @@ class StaffEntryIn(Schema):
 
 class NoteIn(Schema):
     note: str = Field("", max_length=500)
+    note_public: bool = Field(
+        False,
+        description="说明是否对群众公开（默认仅内部可见；公开时其中的电话、身份证号会被遮盖）",
+    )
 
 
 class RequiredNoteIn(Schema):
     note: str = Field(max_length=500)
+    note_public: bool = Field(
+        False,
+        description="说明是否对群众公开（默认仅内部可见；公开时其中的电话、身份证号会被遮盖）",
+    )
 
 
 class DispatchIn(Schema):
     member_ids: list[Id] = Field(max_length=50)
     note: str = Field("", max_length=500)
+    note_public: bool = Field(
+        False,
+        description="说明是否对群众公开（默认仅内部可见；公开时其中的电话、身份证号会被遮盖）",
+    )
 
 
 class ReportIn(Schema):
     note: str = Field(max_length=500)
+    note_public: bool = Field(
+        False,
+        description="说明是否对群众公开（默认仅内部可见；公开时其中的电话、身份证号会被遮盖）",
+    )
     photos: list[str] = Field(
         max_length=6, description="现场照片，base64 编码的 JPG/PNG（至少一张，每张不超过 10 MB）"
     )
@@ -163,12 +181,20 @@ class EscalateIn(Schema):
 class TransferIn(Schema):
     grid_id: Id
     note: str = Field(max_length=500)
+    note_public: bool = Field(
+        False,
+        description="说明是否对群众公开（默认仅内部可见；公开时其中的电话、身份证号会被遮盖）",
+    )
 
 
 class RecategorizeIn(Schema):
     category: str = Field(max_length=32)
     priority: str = Field("", max_length=16)
     note: str = Field("", max_length=500)
+    note_public: bool = Field(
+        False,
+        description="说明是否对群众公开（默认仅内部可见；公开时其中的电话、身份证号会被遮盖）",
+    )
 
 
 class StatsOut(Schema):

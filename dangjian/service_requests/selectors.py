@@ -196,11 +196,6 @@ def history(*, viewer: Any, req: ServiceRequest) -> list[RequestEvent]:
     return list(qs)
 
 
-def public_history(req: ServiceRequest) -> list[RequestEvent]:
-    """What the resident sees on the private link: public entries, no staff names."""
-    return list(req.events.filter(is_public=True).order_by("id"))
-
-
 def categories() -> list[RequestCategory]:
     return list(RequestCategory.objects.filter(is_active=True).order_by("sort_order", "id"))
 

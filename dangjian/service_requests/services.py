@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
+from dangjian.core.redaction import redact_personal_numbers
 from dangjian.core.services import notify
 from dangjian.core.uploads import sanitize_upload
 from dangjian.grid.models import Grid
@@ -100,10 +101,13 @@ def _event(
     action: str,
     from_state: str,
     note: str = "",
+    public_note: str = "",
+    note_public: bool = False,
     is_public: bool = True,
     actor_label: str | None = None,
     now: dt.datetime | None = None,
 ) -> RequestEvent:
+    """One history entry; ``public_note`` is all a resident will read of it (masked here)."""
     return RequestEvent.objects.create(
         request=req,
         created_at=now or timezone.now(),
@@ -113,8 +117,15 @@ def _event(
         from_state=from_state,
         to_state=req.state,
         note=note,
+        note_public=note_public,
+        public_note=redact_personal_numbers(public_note) if is_public else "",
         is_public=is_public,
     )
+
+
+def _public(template: str, note: str, note_public: bool) -> str:
+    """The public text of an entry: the system's template, and the staff note when public."""
+    return "；".join(x for x in (template, note if note_public else "") if x)
 
 
 def _audit(actor: Any, action: str, req: ServiceRequest, changes: dict[str, Any]) -> None:
@@ -384,15 +395,15 @@ def request_submit(
         token_expires_at=now + dt.timedelta(days=loop.link_valid_days),
     )
     _save_photos(req, files, stage=RequestPhoto.Stage.SUBMIT, round_=0, actor=actor)
-    note = f"{Channel(channel).label}；办结时限 {limits.label()}（{limits.source}）"
-    if staff_entry:
-        note += f"；同意情况：{consent_note}"
+    public = f"{Channel(channel).label}；办结时限 {limits.label()}（{limits.source}）"
+    note = public + (f"；同意情况：{consent_note}" if staff_entry else "")
     _event(
         req,
         actor=actor if staff_entry else None,
         action="submit",
         from_state="",
         note=note,
+        public_note=public,
         actor_label=None if staff_entry else "群众",
         now=now,
     )
@@ -417,7 +428,9 @@ def may_claim(actor: Any, req: ServiceRequest) -> bool:
 
 
 @transaction.atomic
-def request_claim(*, actor: Any, request: ServiceRequest, note: str = "") -> ServiceRequest:
+def request_claim(
+    *, actor: Any, request: ServiceRequest, note: str = "", note_public: bool = False
+) -> ServiceRequest:
     """领单: take a request from the pool; exactly one of two racing claims wins."""
     req = _lock(request)
     _visible(actor, req)
@@ -443,7 +456,10 @@ def request_claim(*, actor: Any, request: ServiceRequest, note: str = "") -> Ser
     # The row is what the update wrote; no re-read (it would also drop the loaded relations).
     for name, value in changes.items():
         setattr(req, name, value)
-    _event(req, actor=actor, action="claim", from_state=before, note=note, now=now)
+    _event(
+        req, actor=actor, action="claim", from_state=before, note=note, now=now,
+        public_note=_public("", note, note_public), note_public=note_public,
+    )  # fmt: skip
     _audit(actor, "claim", req, {"state": [before, req.state]})
     return req
 
@@ -490,7 +506,12 @@ def request_release(
 
 @transaction.atomic
 def request_dispatch(
-    *, actor: Any, request: ServiceRequest, members: Sequence[Member], note: str = ""
+    *,
+    actor: Any,
+    request: ServiceRequest,
+    members: Sequence[Member],
+    note: str = "",
+    note_public: bool = False,
 ) -> ServiceRequest:
     """派单: the branch assigns the request to one or more members of its subtree."""
     req = _lock(request)
@@ -531,6 +552,9 @@ def request_dispatch(
         action="dispatch",
         from_state=before,
         note=f"派给：{names}" + (f"；{note}" if note else ""),
+        # The members' names are staff personal data: residents read the template.
+        public_note=_public("已派党员承办", note, note_public),
+        note_public=note_public,
         now=now,
     )
     _audit(actor, "dispatch", req, {"state": [before, req.state], "members": sorted(member_ids)})
@@ -541,7 +565,9 @@ def request_dispatch(
 
 
 @transaction.atomic
-def request_start(*, actor: Any, request: ServiceRequest, note: str = "") -> ServiceRequest:
+def request_start(
+    *, actor: Any, request: ServiceRequest, note: str = "", note_public: bool = False
+) -> ServiceRequest:
     """开始办理: a dispatched member (or the branch) starts work."""
     req = _lock(request)
     _require_doer(actor, req)
@@ -550,7 +576,10 @@ def request_start(*, actor: Any, request: ServiceRequest, note: str = "") -> Ser
     before = req.state
     req.state = S.IN_PROGRESS
     req.save(update_fields=["state", "updated_at"])
-    _event(req, actor=actor, action="start", from_state=before, note=note)
+    _event(
+        req, actor=actor, action="start", from_state=before, note=note,
+        public_note=_public("", note, note_public), note_public=note_public,
+    )  # fmt: skip
     _audit(actor, "start", req, {"state": [before, req.state]})
     return req
 
@@ -574,13 +603,19 @@ def request_wait(*, actor: Any, request: ServiceRequest, note: str) -> ServiceRe
     req.paused_at = timezone.now()
     req.state = S.WAITING
     req.save(update_fields=["state", "paused_at", "paused_from_state", "updated_at"])
-    _event(req, actor=actor, action="wait", from_state=before, note=note)
+    # The question is addressed to the resident: public by nature (the form says so).
+    _event(
+        req, actor=actor, action="wait", from_state=before, note=note,
+        public_note=note, note_public=True,
+    )  # fmt: skip
     _audit(actor, "wait", req, {"state": [before, req.state]})
     return req
 
 
 @transaction.atomic
-def request_resume(*, actor: Any, request: ServiceRequest, note: str = "") -> ServiceRequest:
+def request_resume(
+    *, actor: Any, request: ServiceRequest, note: str = "", note_public: bool = False
+) -> ServiceRequest:
     """恢复办理: back to the paused state; deadlines move by the working days the pause took."""
     req = _lock(request)
     _visible(actor, req)
@@ -617,6 +652,8 @@ def request_resume(*, actor: Any, request: ServiceRequest, note: str = "") -> Se
         action="resume",
         from_state=before,
         note="；".join(x for x in (note, moved) if x),
+        public_note="；".join(x for x in (note if note_public else "", moved) if x),
+        note_public=note_public,
         now=now,
     )
     _audit(actor, "resume", req, {"state": [before, req.state], "due_at": [old_due, req.due_at]})
@@ -650,7 +687,12 @@ def _award_points(req: ServiceRequest, actor: Any, on: dt.date) -> int:
 
 @transaction.atomic
 def request_report(
-    *, actor: Any, request: ServiceRequest, note: str, photos: Sequence[Any]
+    *,
+    actor: Any,
+    request: ServiceRequest,
+    note: str,
+    photos: Sequence[Any],
+    note_public: bool = False,
 ) -> ServiceRequest:
     """晒单: report the work with at least one photo; the resident may then rate it."""
     req = _lock(request)
@@ -680,7 +722,10 @@ def request_report(
         ]
     )  # fmt: skip
     _save_photos(req, files, stage=RequestPhoto.Stage.REPORT, round_=req.report_count, actor=actor)
-    _event(req, actor=actor, action="report", from_state=before, note=note, now=now)
+    _event(
+        req, actor=actor, action="report", from_state=before, note=note, now=now,
+        public_note=_public("", note, note_public), note_public=note_public,
+    )  # fmt: skip
     awarded = _award_points(req, actor, timezone.localdate(now))
     _audit(
         actor,
@@ -765,8 +810,9 @@ def request_rate(*, token: str, rating: str, reasons: str = "") -> ServiceReques
     elif rating == Rating.UNSATISFIED:
         note += f"；重办次数已达上限 {loop.reopen_limit} 次，不再重办"
     _event(
-        req, actor=None, action=action, from_state=before, note=note, actor_label="群众", now=now
-    )
+        req, actor=None, action=action, from_state=before, note=note, actor_label="群众", now=now,
+        public_note=note,  # composed from the resident's own rating
+    )  # fmt: skip
     _audit(None, action, req, {"state": [before, req.state], "rating": rating})
     if reopen:
         _notify_members(
@@ -783,7 +829,9 @@ def request_rate(*, token: str, rating: str, reasons: str = "") -> ServiceReques
 
 
 @transaction.atomic
-def request_reopen(*, actor: Any, request: ServiceRequest, note: str) -> ServiceRequest:
+def request_reopen(
+    *, actor: Any, request: ServiceRequest, note: str, note_public: bool = False
+) -> ServiceRequest:
     """重新办理: the branch reopens a rated or closed request the resident says is not solved;
     refused beyond the reopen cap (the same cap as 不满意)."""
     req = _lock(request)
@@ -809,9 +857,10 @@ def request_reopen(*, actor: Any, request: ServiceRequest, note: str) -> Service
             "state", "reopen_count", "solved_at", "closed_at", "close_minutes", "updated_at",
         ]
     )  # fmt: skip
+    count = f"第 {req.reopen_count} 次重办（上限 {loop.reopen_limit} 次）"
     _event(
-        req, actor=actor, action="reopen_by_staff", from_state=before,
-        note=f"{note}；第 {req.reopen_count} 次重办（上限 {loop.reopen_limit} 次）",
+        req, actor=actor, action="reopen_by_staff", from_state=before, note=f"{note}；{count}",
+        public_note=_public(count, note, note_public), note_public=note_public,
     )  # fmt: skip
     _audit(actor, "reopen", req, {"state": [before, req.state], "reopen_count": req.reopen_count})
     _notify_members(
@@ -825,7 +874,12 @@ def request_reopen(*, actor: Any, request: ServiceRequest, note: str) -> Service
 
 @transaction.atomic
 def request_close(
-    *, actor: Any, request: ServiceRequest, note: str = "", system: bool = False
+    *,
+    actor: Any,
+    request: ServiceRequest,
+    note: str = "",
+    system: bool = False,
+    note_public: bool = False,
 ) -> ServiceRequest:
     """结单: close a rated request; or (``system``) a reported one whose rating window passed,
     recorded as 未评价 — never as satisfied."""
@@ -851,11 +905,12 @@ def request_close(
             "state", "closed_at", "close_minutes", "rating", "rated_at", "solved_at", "updated_at",
         ]
     )  # fmt: skip
-    if before == S.REPORTED:
-        note = "评价期限已过，记为“未评价”" + (f"；{note}" if note else "")
+    template = "评价期限已过，记为“未评价”" if before == S.REPORTED else ""
     _event(
-        req, actor=None if system else actor, action="close", from_state=before, note=note, now=now
-    )
+        req, actor=None if system else actor, action="close", from_state=before, now=now,
+        note="；".join(x for x in (template, note) if x),
+        public_note=_public(template, note, note_public), note_public=note_public,
+    )  # fmt: skip
     _audit(
         None if system else actor,
         "close",
@@ -910,7 +965,11 @@ def request_close_unresolved(
     text = CloseReason(reason).label + f"；{note}"
     if duplicate_of is not None:
         text += f"（与 {duplicate_of.tracking_code} 重复）"
-    _event(req, actor=actor, action="close_unresolved", from_state=before, note=text, now=now)
+    # The reason is written for the resident (the form says 群众可见).
+    _event(
+        req, actor=actor, action="close_unresolved", from_state=before, note=text, now=now,
+        public_note=text, note_public=True,
+    )  # fmt: skip
     _audit(actor, "close_unresolved", req, {"state": [before, req.state], "reason": reason})
     return req
 
@@ -1015,7 +1074,7 @@ def request_escalate(
 
 @transaction.atomic
 def request_transfer(
-    *, actor: Any, request: ServiceRequest, grid: Grid, note: str
+    *, actor: Any, request: ServiceRequest, grid: Grid, note: str, note_public: bool = False
 ) -> ServiceRequest:
     """转办 to another grid (wrong area): back to that grid's pool, its workers notified."""
     req = _lock(request)
@@ -1054,6 +1113,8 @@ def request_transfer(
         action="transfer",
         from_state=before,
         note=f"由“{old_grid.name}”转至“{grid.name}”；{note}",
+        public_note=_public(f"由“{old_grid.name}”转至“{grid.name}”", note, note_public),
+        note_public=note_public,
     )
     _audit(actor, "transfer", req, {"state": [before, req.state], "grid": [old_grid.pk, grid.pk]})
     _notify_grid(req, f"转办诉求待领单：{req.tracking_code}", f"sr-transfer:{req.pk}:{grid.pk}")
@@ -1068,6 +1129,7 @@ def request_recategorize(
     category: RequestCategory,
     priority: str = "",
     note: str = "",
+    note_public: bool = False,
 ) -> ServiceRequest:
     """Change the category or priority: deadlines are recomputed from the submission time
     (plus any pause already taken)."""
@@ -1101,10 +1163,14 @@ def request_recategorize(
             "updated_at",
         ]
     )
+    changed = (
+        f"类别改为“{category.name}”（{Priority(priority).label}），"
+        f"办结期限 {timezone.localtime(due):%Y-%m-%d %H:%M}"
+    )
     _event(
         req, actor=actor, action="recategorize", from_state=req.state,
-        note=f"类别改为“{category.name}”（{Priority(priority).label}），办结期限 {timezone.localtime(due):%Y-%m-%d %H:%M}"
-        + (f"；{note}" if note else ""),
+        note=changed + (f"；{note}" if note else ""),
+        public_note=_public(changed, note, note_public), note_public=note_public,
     )  # fmt: skip
     _audit(
         actor,

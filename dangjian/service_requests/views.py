@@ -400,10 +400,12 @@ def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
     req = access_request_by_id(request.user, request_id)
     user = request.user
     note = request.POST.get("note", "")
+    # A note stays internal unless its author ticks 说明对群众公开.
+    public = request.POST.get("note_public") == "on"
     form_errors: dict[str, Any] = {}
     try:
         if verb == "claim":
-            services.request_claim(actor=user, request=req, note=note)
+            services.request_claim(actor=user, request=req, note=note, note_public=public)
             messages.success(request, f"已领单：{req.tracking_code}")
         elif verb == "release":
             services.request_release(actor=user, request=req, note=note)
@@ -418,22 +420,30 @@ def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
                 raise ValidationError("请选择本支部的在册党员")
             members = list(Member.objects.filter(pk__in=form.cleaned_data["members"]))
             services.request_dispatch(
-                actor=user, request=req, members=members, note=form.cleaned_data["note"]
+                actor=user,
+                request=req,
+                members=members,
+                note=form.cleaned_data["note"],
+                note_public=form.cleaned_data["note_public"],
             )
             messages.success(request, f"已派单：{req.tracking_code}")
         elif verb == "start":
-            services.request_start(actor=user, request=req, note=note)
+            services.request_start(actor=user, request=req, note=note, note_public=public)
             messages.success(request, "已开始办理")
         elif verb == "wait":
             services.request_wait(actor=user, request=req, note=note)
             messages.success(request, "已请群众补充，计时暂停")
         elif verb == "resume":
-            services.request_resume(actor=user, request=req, note=note)
+            services.request_resume(actor=user, request=req, note=note, note_public=public)
             messages.success(request, "已恢复办理")
         elif verb == "report":
             form_errors["report_form"] = ReportForm(request.POST)
             services.request_report(
-                actor=user, request=req, note=note, photos=request.FILES.getlist("photos")
+                actor=user,
+                request=req,
+                note=note,
+                note_public=public,
+                photos=request.FILES.getlist("photos"),
             )
             messages.success(request, "晒单成功，等待群众评价")
         elif verb == "recategorize":
@@ -448,13 +458,14 @@ def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
                 category=category,
                 priority=request.POST.get("priority", ""),
                 note=note,
+                note_public=public,
             )
             messages.success(request, "已调整类别，办结期限已重新计算")
         elif verb == "reopen_by_staff":
-            services.request_reopen(actor=user, request=req, note=note)
+            services.request_reopen(actor=user, request=req, note=note, note_public=public)
             messages.success(request, "已重新办理，承办党员已收到通知")
         elif verb == "close":
-            services.request_close(actor=user, request=req, note=note)
+            services.request_close(actor=user, request=req, note=note, note_public=public)
             messages.success(request, "已结单")
         elif verb == "close_unresolved":
             cform = CloseUnresolvedForm(request.POST)
@@ -492,7 +503,9 @@ def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
             )
             if grid is None:
                 raise ValidationError({"grid": ValidationError("请选择要转至的网格")})
-            services.request_transfer(actor=user, request=req, grid=grid, note=note)
+            services.request_transfer(
+                actor=user, request=req, grid=grid, note=note, note_public=public
+            )
             messages.success(request, f"已转办至{grid.name}")
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))

@@ -112,3 +112,14 @@ def test_export_is_masked_scoped_and_audited(people, login, grid, tree):
         login(people.grid_worker).get(f"/grid/households/export.xlsx?grid={grid.pk}").status_code
         == 403
     )
+
+
+def test_export_keeps_formula_like_addresses_and_notes_as_text(people, login, grid):
+    from dangjian.core.tests.excel_checks import FORMULA_PAYLOADS, assert_payloads_are_text
+
+    for text in FORMULA_PAYLOADS:
+        h = make_household(grid, address=text, head_name=text)
+        Household.objects.filter(pk=h.pk).update(note=text)
+    r = login(people.village_secretary).get(f"/grid/households/export.xlsx?grid={grid.pk}")
+    assert r.status_code == 200
+    assert_payloads_are_text(r.content)

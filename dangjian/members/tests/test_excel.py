@@ -662,3 +662,15 @@ def test_export_page_offers_layouts_and_reveal_only_when_allowed(login, people, 
     assert f'name="org" value="{tree.village_a1.pk}"' in html
     html = login(people.village_secretary).get("/members/export/").content.decode()
     assert 'name="reveal"' not in html
+
+
+@pytest.mark.parametrize("layout", sorted(excel.EXPORT_LAYOUTS))
+def test_export_keeps_formula_like_addresses_as_text(people, tree, layout):
+    from dangjian.core.tests.excel_checks import FORMULA_PAYLOADS, assert_payloads_are_text
+
+    for n, text in enumerate(FORMULA_PAYLOADS, start=1):
+        m = _existing(people.township_a, tree.village_a1, n)
+        Member.objects.filter(pk=m.pk).update(name=text, address=text, mobile_destination=text)
+    viewer = people.village_secretary
+    data = excel.member_export(viewer=viewer, queryset=members_visible_to(viewer), layout=layout)
+    assert_payloads_are_text(data)

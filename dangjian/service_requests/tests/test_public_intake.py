@@ -397,11 +397,19 @@ def test_private_link_shows_progress_and_public_notes_only(client, tree, grid, p
     req, token = _submitted(client, tree, grid)
     req = services.request_escalate(actor=people.township_a, request=req, note="内部：书记约谈")
     req = services.request_dispatch(actor=people.village_secretary, request=req, members=[doer])
+    req = services.request_start(
+        actor=people.village_secretary, request=req, note="内部：先找村会计"
+    )
     services.request_report(
-        actor=people.village_secretary, request=req, note="已修复", photos=[photo()]
+        actor=people.village_secretary,
+        request=req,
+        note="已修复",
+        photos=[photo()],
+        note_public=True,
     )
     r = client.get(f"/s/r/{token}/")
     html = r.content.decode()
+    assert "先找村会计" not in html  # a note its author did not make public
     assert "no-store" in r["Cache-Control"]
     assert "想咨询今年的惠农补贴怎么申领" in html
     assert "支部派单" in html

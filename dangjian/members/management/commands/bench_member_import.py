@@ -29,12 +29,11 @@ import django
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from python_calamine import CalamineWorkbook
 
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.core import benchmarking
+from dangjian.core.excel import Exporter
 from dangjian.core.paths import SEGMENT_WIDTH, segment
 from dangjian.members import excel
 from dangjian.members.models import Member
@@ -295,16 +294,12 @@ def _generate(rows: int, branches: list[Organization], rng: random.Random) -> by
     def coded(table: str, code: str) -> str:
         return f"{code} {labels[table][code]}"
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(excel.DATA_SHEET)
+    exporter = Exporter(streaming=True)
+    ws = exporter.sheet(excel.DATA_SHEET, freeze=None)
     ws.append([c.header for c in excel.COLUMNS])
 
-    def date_cell(day: dt.date | None) -> Any:
-        if day is None:
-            return None
-        cell = WriteOnlyCell(ws, value=day)
-        cell.number_format = excel.DATE_FORMAT
-        return cell
+    def date_cell(day: dt.date | None) -> dt.date | None:
+        return day  # the exporter gives dates the yyyy-mm-dd format
 
     for n in range(rows):
         birth = dt.date(1945, 1, 1) + dt.timedelta(days=rng.randrange(365 * 58))
@@ -360,6 +355,4 @@ def _generate(rows: int, branches: list[Organization], rng: random.Random) -> by
                 "",
             ]
         )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exporter.to_bytes()
