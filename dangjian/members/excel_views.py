@@ -21,9 +21,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dangjian.core.excel import xlsx_response
 from dangjian.core.files import (
     IMPORT_ERRORS,
     private_file_for,
@@ -39,14 +40,6 @@ from dangjian.orgs.models import Organization
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ERRORS_SHOWN = 20
 SESSION_KEY = "member_import_errors"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _require_import(viewer: Any) -> None:
@@ -142,7 +135,7 @@ def member_import_template(request: HttpRequest) -> HttpResponse:
     """The import template, with the viewer's own branches in its dropdown."""
     _require_import(request.user)
     data = excel.member_template_workbook(viewer=request.user)
-    return _xlsx_response(data, "党员信息导入模板.xlsx")
+    return xlsx_response(data, "党员信息导入模板.xlsx")
 
 
 @login_required
@@ -206,4 +199,4 @@ def member_export_view(request: HttpRequest) -> HttpResponse:
         layout=layout,
         reveal=request.GET.get("reveal") == "1",
     )
-    return _xlsx_response(data, excel.export_filename(layout))
+    return xlsx_response(data, excel.export_filename(layout))
