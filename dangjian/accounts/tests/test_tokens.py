@@ -26,7 +26,8 @@ def test_token_create_stores_only_a_hash(people) -> None:
     assert all(key not in str(value) for value in row.values())
     assert not ApiToken.objects.filter(key_hash=key).exists()
     assert row["name"] == "数据同步"
-    assert row["expires_at"] is None
+    assert row["origin"] == "session"
+    assert row["created_by_token_id"] is None
     assert row["revoked_at"] is None
 
 
@@ -40,7 +41,11 @@ def test_token_create_is_audited_without_the_key(people) -> None:
         people.member.pk,
         str(token.pk),
     )
-    assert log.changes == {"name": "同步"}
+    assert log.changes == {
+        "name": "同步",
+        "origin": "session",
+        "expires_at": token.expires_at.isoformat(),
+    }
     assert key not in str(log.changes)
     assert key not in log.object_repr
 
