@@ -149,9 +149,7 @@ def test_past_the_limit_the_form_refuses_even_the_right_password(login, people) 
     client = login(people.member)  # (a login clears the count: log in before the guessing)
     # Another of the user's sessions used up the attempts.
     guesser = Client()
-    guesser.force_login(
-        people.member, backend="dangjian.accounts.backends.UsernameOrMobileBackend"
-    )
+    guesser.force_login(people.member, backend="dangjian.accounts.backends.UsernameOrMobileBackend")
     for n in range(limit):
         change(guesser, f"wrong-{n}")
     audits = AuditLog.objects.count()
