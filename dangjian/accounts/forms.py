@@ -34,6 +34,10 @@ class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
         "password_mismatch": "两次输入的新密码不一致。",
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "当前密码"  # the word the lockout messages use
+
 
 class TokenForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="用途说明", max_length=100, required=False)
