@@ -60,6 +60,9 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth: its ``changepassword`` command replaces Django's (the password
+    # change also revokes the user's API tokens and is audited).
+    "dangjian.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -76,7 +79,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "dangjian.core",
-    "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.transfers",
@@ -158,7 +160,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -179,6 +181,19 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Wrong current passwords on the password-change form count as failed logins; axes keeps the
+# POST of each failure, so the form's password fields are masked like the login's.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
+
+# Longest life of an API token made on the page (days; blank = this). Only the CLI can issue a
+# longer one, or with --never-expires one that does not expire.
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", 90))
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -354,6 +354,25 @@ def _organizational_life_rows(people: Any, tree: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+SESSION_ONLY = {("POST", "/api/v1/tokens")}
+
+
+def _session_cookies(user: Any) -> dict[str, str]:
+    """A logged-in browser session's cookies (with a CSRF secret, sent back as the header)."""
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="dangjian.accounts.backends.UsernameOrMobileBackend")
+    assert django_settings.CSRF_COOKIE_NAME == "csrftoken"
+    return {
+        django_settings.SESSION_COOKIE_NAME: client.cookies[
+            django_settings.SESSION_COOKIE_NAME
+        ].value,
+        "csrftoken": "fuzzcsrf" * 4,  # a 32-character secret: the cookie and header agree
+    }
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE, "nul"])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_no_generated_request_causes_a_server_error(
@@ -364,6 +383,8 @@ def test_no_generated_request_causes_a_server_error(
     orgs = {o.pk: o for o in Organization.objects.order_by("pk")}
     rows = _real_rows(people, tree, orgs, path)
     generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
+    # Making a token is for a logged-in session only (a token may not make a token).
+    session = _session_cookies(people.county_admin) if (method, path) in SESSION_ONLY else None
 
     @settings(
         max_examples=MAX_EXAMPLES,
@@ -382,7 +403,11 @@ def test_no_generated_request_causes_a_server_error(
         if mode == "nul":  # valid requests, poisoned: Hypothesis seldom draws U+0000 itself
             case.query = with_nul(case.query)
             case.body = with_nul(case.body)
-        response = case.call(app=in_process_wsgi, headers={"Authorization": f"Bearer {key}"})
+        headers = {"Authorization": f"Bearer {key}"}
+        if session is not None:
+            case.cookies = {**(case.cookies or {}), **session}
+            headers = {"X-CSRFToken": session["csrftoken"]}
+        response = case.call(app=in_process_wsgi, headers=headers)
         responses.append(response.status_code)
         case.validate_response(response, checks=[not_a_server_error])
 

@@ -5,30 +5,34 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from dangjian.accounts.access import access_token_by_id, tokens_of
-from dangjian.accounts.models import User
-from dangjian.accounts.services import token_authenticate, token_create, token_revoke
+from dangjian.accounts.models import ApiToken, User
+from dangjian.accounts.services import token_create, token_resolve, token_revoke
 from dangjian.orgs.access import viewer_grants
 
 router = Router(tags=["账号"])
 
 
 class BearerTokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>``; the request runs as the token's user."""
+    """``Authorization: Bearer <token>``; the request runs as the token's user.
+
+    The token itself is kept on ``request.api_token``: some actions (making a token) are for a
+    logged-in session only.
+    """
 
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(token)
-        if user is None:
+        api_token = token_resolve(token)
+        if api_token is None:
             return None
-        request.user = user
-        return user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        request.user = api_token.user
+        return api_token.user
 
 
 class GrantOut(Schema):
@@ -48,13 +52,14 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: str = ""
-    days: int | None = None
+    days: int | None = None  # blank: API_TOKEN_MAX_DAYS (90), which is also the most
 
 
 class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    origin: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     expires_at: dt.datetime | None
@@ -90,13 +95,19 @@ def token_list(request: HttpRequest) -> Any:
     return tokens_of(request.user)[:100]
 
 
-@router.post("/tokens", response={201: TokenCreatedOut}, summary="新建 API 令牌（仅此一次显示）")
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut},
+    summary="新建 API 令牌（仅此一次显示；仅限网页登录会话，令牌本身不能创建令牌）",
+)
 def token_new(request: HttpRequest, payload: TokenIn) -> Any:
-    days = payload.days
-    if days is not None and not 1 <= days <= 3650:
-        raise ValidationError("有效天数须在 1 到 3650 之间", code="invalid_days")
     token, key = token_create(
-        actor=request.user, user=cast(User, request.user), name=payload.name, days=days
+        actor=request.user,
+        user=cast(User, request.user),
+        name=payload.name,
+        days=payload.days,
+        origin=ApiToken.Origin.SESSION,
+        via_token=getattr(request, "api_token", None),
     )
     return 201, {**TokenOut.from_orm(token).dict(), "key": key}
 

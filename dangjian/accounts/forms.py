@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from dangjian.core.forms import DateInput, StyledFormMixin
 
@@ -24,14 +28,33 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 
 class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
-    pass
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "当前密码不正确。",
+        "password_mismatch": "两次输入的新密码不一致。",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "当前密码"  # the word the lockout messages use
 
 
 class TokenForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="用途说明", max_length=100, required=False)
-    days = forms.IntegerField(
-        label="有效天数", min_value=1, max_value=3650, required=False, help_text="留空表示长期有效"
-    )
+    days = forms.IntegerField(label="有效天数", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        longest = settings.API_TOKEN_MAX_DAYS
+        out_of_range = f"有效天数须在 1 到 {longest} 之间"
+        days = self.fields["days"]
+        days.validators += [
+            MinValueValidator(1, out_of_range),
+            MaxValueValidator(longest, out_of_range),
+        ]
+        days.widget.attrs.update({"min": 1, "max": longest, "placeholder": str(longest)})
+        days.error_messages["invalid"] = "有效天数请填写整数"
+        days.help_text = f"留空为 {longest} 天，最长 {longest} 天；到期后令牌自动失效"
 
 
 class GrantForm(StyledFormMixin, forms.Form):

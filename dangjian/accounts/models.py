@@ -70,12 +70,32 @@ class RoleGrant(TimeStampedModel):
 
 
 class ApiToken(TimeStampedModel):
-    """A personal API token: only a hash is stored; bound to one user; revocable."""
+    """A personal API token: only a hash is stored; bound to one user; revocable.
+
+    Tokens are made from a logged-in session (the page) or by the CLI, never by another token.
+    ``created_by_token`` keeps the line of descent should a token ever be derived from another
+    (rows from before this field have none: their origin is ``legacy``); revoking a token
+    revokes every token below it.
+    """
+
+    class Origin(models.TextChoices):
+        SESSION = "session", "网页登录后创建"
+        CLI = "cli", "命令行创建"
+        LEGACY = "legacy", "升级前创建（来源未记录）"
 
     user = models.ForeignKey(
         User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField("用途", max_length=100, blank=True)
+    origin = models.CharField("来源", max_length=16, choices=Origin.choices)
+    created_by_token = models.ForeignKey(
+        "self",
+        verbose_name="上级令牌",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
     prefix = models.CharField("前缀", max_length=12)
     key_hash = models.CharField("摘要", max_length=64, unique=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)

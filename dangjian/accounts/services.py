@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +18,8 @@ from dangjian.accounts.tokens import new_token_key, token_digest
 from dangjian.core.audit import audit_record
 from dangjian.orgs.access import forget_grants, require, viewer_grants
 from dangjian.orgs.models import Organization
+
+log = logging.getLogger(__name__)
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -79,39 +83,122 @@ def grant_end(*, actor: Any, grant: RoleGrant, valid_to: dt.date) -> RoleGrant:
     return grant
 
 
-@transaction.atomic
+CLI_TOKEN_MAX_DAYS = 3650
+
+
+def _token_days_check(days: int | None, *, longest: int) -> None:
+    if days is not None and not 1 <= days <= longest:
+        raise ValidationError(f"有效天数须在 1 到 {longest} 之间", code="invalid_days")
+
+
 def token_create(
-    *, actor: Any, user: User, name: str = "", days: int | None = None
+    *,
+    actor: Any,
+    user: User,
+    name: str = "",
+    days: int | None = None,
+    origin: str = ApiToken.Origin.SESSION,
+    never_expires: bool = False,
+    via_token: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a personal API token for ``user`` (the actor themself, or by a superuser)."""
+    """Issue a personal API token for ``user`` (the actor themself, or by a superuser).
+
+    Made from a logged-in session (``origin="session"``): at most ``API_TOKEN_MAX_DAYS`` days,
+    that many when ``days`` is blank. By the CLI (``origin="cli"``): up to 3650 days, or with
+    ``never_expires`` none. A request authenticated by a token (``via_token``) may not make one:
+    a leaked token must not be able to outlive its own revocation. The refusal is audited.
+    """
+    if via_token is not None:
+        # Outside any transaction of ours, so the refusal's audit row stays.
+        log.warning("API token %s… tried to create a token; refused", via_token.prefix)
+        audit_record(
+            actor=via_token.user,
+            action="token.create_refused",
+            obj=via_token,
+            changes={"reason": "token_cannot_create_token"},
+        )
+        raise PermissionDenied(
+            "不能用 API 令牌创建新令牌：请登录系统后在“API 令牌”页面创建，或由管理员用命令行创建"
+        )
     if actor is not None and actor.pk != user.pk and not actor.is_superuser:
         raise PermissionDenied("只能为自己创建 API 令牌")
+    if origin == ApiToken.Origin.CLI:
+        if never_expires and days is not None:
+            raise ValidationError("“长期有效”与有效天数只能选一个", code="invalid_days")
+        _token_days_check(days, longest=CLI_TOKEN_MAX_DAYS)
+    elif origin == ApiToken.Origin.SESSION:
+        if never_expires:
+            raise ValidationError("网页创建的令牌必须有有效期", code="invalid_days")
+        _token_days_check(days, longest=settings.API_TOKEN_MAX_DAYS)
+    else:
+        raise ValidationError("令牌只能在网页登录后或用命令行创建", code="invalid_origin")
+    if days is None and not never_expires:
+        days = settings.API_TOKEN_MAX_DAYS
     key = new_token_key()
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100],
-        prefix=key[:10],
-        key_hash=token_digest(key),
-        expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
-    )
-    audit_record(actor=actor or user, action="token.create", obj=token, changes={"name": name})
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            origin=origin,
+            prefix=key[:10],
+            key_hash=token_digest(key),
+            expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+        )
+        audit_record(
+            actor=actor or user,
+            action="token.create",
+            obj=token,
+            changes={"name": name, "origin": origin, "expires_at": token.expires_at},
+        )
     return token, key
+
+
+def _token_descendants(token: ApiToken) -> list[ApiToken]:
+    found: list[ApiToken] = []
+    seen = {token.pk}
+    level = [token.pk]
+    while level:
+        children = [
+            t
+            for t in ApiToken.objects.filter(created_by_token_id__in=level).order_by("id")
+            if t.pk not in seen
+        ]
+        seen.update(t.pk for t in children)
+        found.extend(children)
+        level = [t.pk for t in children]
+    return found
+
+
+def _token_mark_revoked(
+    *, actor: Any, token: ApiToken, now: dt.datetime, changes: dict[str, Any] | None = None
+) -> None:
+    token.revoked_at = now
+    token.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(actor=actor, action="token.revoke", obj=token, changes=changes)
 
 
 @transaction.atomic
 def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
-    """Revoke an API token; it is refused from then on; audited."""
+    """Revoke an API token and every token made by it (and by those); audited per token."""
     if actor.pk != token.user_id and not actor.is_superuser:
         raise PermissionDenied("只能吊销自己的 API 令牌")
+    now = timezone.now()
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action="token.revoke", obj=token)
+        _token_mark_revoked(actor=actor, token=token, now=now)
+    for child in _token_descendants(token):
+        if child.revoked_at is None:
+            _token_mark_revoked(
+                actor=actor,
+                token=child,
+                now=now,
+                changes={"reason": "parent_revoked", "parent": token.pk},
+            )
     return token
 
 
-def token_authenticate(key: str) -> User | None:
-    """The active user behind a token key, or None (malformed, unknown, revoked or expired)."""
+def token_resolve(key: str) -> ApiToken | None:
+    """The usable token for a key, with its user, or None (malformed, unknown, revoked, expired,
+    or its user inactive); notes the use at most every five minutes."""
     if not key or len(key) > 200:
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=token_digest(key)).first()
@@ -122,7 +209,50 @@ def token_authenticate(key: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def token_authenticate(key: str) -> User | None:
+    """The active user behind a token key, or None (malformed, unknown, revoked or expired)."""
+    token = token_resolve(key)
+    return token.user if token is not None else None
+
+
+@transaction.atomic
+def password_change(*, actor: Any, user: User, new_password: str, via: str = "form") -> int:
+    """Set ``user``'s password and revoke all their API tokens; audited. Returns how many
+    tokens were revoked.
+
+    The user's other sessions end by themselves (Django checks each session against the
+    password hash); the caller keeps the current one with ``update_session_auth_hash``.
+    ``actor`` is None for the CLI.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    if actor is not None and actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionDenied("只能修改自己的密码")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError(
+            "新密码不符合要求：" + "；".join(exc.messages), code="weak_password"
+        ) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    now = timezone.now()
+    live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("id"))
+    for token in live:
+        _token_mark_revoked(
+            actor=actor, token=token, now=now, changes={"reason": "password_change"}
+        )
+    audit_record(
+        actor=actor,
+        action="user.password_change",
+        obj=user,
+        changes={"via": via, "tokens_revoked": len(live)},
+    )
+    log.info("password of user %s changed (%s); %d API tokens revoked", user.pk, via, len(live))
+    return len(live)
 
 
 def working_grant_choose(*, viewer: Any, session: Any, grant_id: int) -> int:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import cast
+import logging
+from typing import Any, cast
 
+from axes.helpers import get_lockout_response
 from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
@@ -19,10 +22,19 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts import services
 from dangjian.accounts.access import access_grant_by_id, access_token_by_id, tokens_of
 from dangjian.accounts.forms import GrantForm, LoginForm, StyledPasswordChangeForm, TokenForm
-from dangjian.accounts.models import User
+from dangjian.accounts.lockout import (
+    lockout_minutes,
+    password_failure,
+    password_failures_clear,
+    password_locked,
+)
+from dangjian.accounts.models import ApiToken, User
 from dangjian.accounts.roles import Role
 from dangjian.accounts.selectors import grants_managed_by
+from dangjian.core.forms import add_validation_error
 from dangjian.orgs.access import access_org_by_id, scope_roots
+
+log = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -32,13 +44,56 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password: the current one is checked under the login's lockout, and a
+    change revokes all the user's API tokens and ends their other sessions."""
+
     template_name = "accounts/password_change.html"
     form_class = StyledPasswordChangeForm
     success_url = reverse_lazy("home")
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if password_locked(request, request.user):
+            # Not even checked: a locked account's password cannot be guessed here either.
+            log.warning("password change refused: account %s is locked", request.user.pk)
+            context = self.get_context_data(
+                form=self.form_class(user=request.user),
+                locked_message=(
+                    "当前密码连续输错次数过多，账号已暂时锁定，现在不能修改密码。"
+                    f"请 {lockout_minutes()} 分钟后再试；如需立即解锁，请联系本级组织部门管理员。"
+                ),
+            )
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+        if form.has_error("old_password", "password_incorrect"):
+            user = self.request.user
+            left = password_failure(self.request, user)
+            if left == 0:
+                # Locked like a failed login: this session ends too, and axes answers with
+                # the lockout page.
+                log.warning("password change: account %s locked after wrong passwords", user.pk)
+                logout(self.request)
+                return get_lockout_response(self.request, None, {"username": user.get_username()})
+            form.errors["old_password"] = form.error_class(
+                [f"当前密码不正确。再输错 {left} 次，账号将被锁定 {lockout_minutes()} 分钟。"]
+            )
+        return super().form_invalid(form)
+
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        messages.success(self.request, "密码已修改")
-        return super().form_valid(form)
+        user = form.user
+        try:
+            revoked = services.password_change(
+                actor=user, user=user, new_password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, user)
+        password_failures_clear(user)
+        note = f"；您的 {revoked} 个 API 令牌已随之吊销，如仍需要请重新创建" if revoked else ""
+        messages.success(self.request, "密码已修改" + note)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required
@@ -61,13 +116,18 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = services.token_create(
-            actor=request.user,
-            user=cast(User, request.user),
-            name=form.cleaned_data["name"],
-            days=form.cleaned_data["days"],
-        )
-        form = TokenForm()
+        try:
+            _, new_key = services.token_create(
+                actor=request.user,
+                user=cast(User, request.user),
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                origin=ApiToken.Origin.SESSION,
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            form = TokenForm()
     return TemplateResponse(
         request,
         "accounts/token_list.html",

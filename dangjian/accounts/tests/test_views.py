@@ -113,3 +113,58 @@ def test_a_user_without_a_member_record_has_no_own_pages(people, login) -> None:
     html = login(people.township_a).get("/").content.decode()
     assert 'data-testid="home-mine"' not in html
     assert "我的积分存折" not in html
+
+
+def test_a_token_made_on_the_page_expires_after_the_default_days(login, people):
+    import datetime as dt
+
+    client = login(people.member)
+    html = client.get("/accounts/tokens/").content.decode()
+    assert "留空为 90 天，最长 90 天" in html
+    client.post("/accounts/tokens/", {"name": "数据对接", "days": ""})
+    token = ApiToken.objects.get(user=people.member)
+    assert token.origin == "session"
+    assert abs(token.expires_at - token.created_at - dt.timedelta(days=90)) < dt.timedelta(
+        seconds=5
+    )
+    assert "网页登录后创建" in client.get("/accounts/tokens/").content.decode()
+
+
+@pytest.mark.parametrize(("days", "made"), [("1", True), ("90", True), ("91", False)])
+def test_token_page_days_boundaries(login, people, days, made):
+    response = login(people.member).post("/accounts/tokens/", {"name": "x", "days": days})
+    assert response.status_code == 200
+    assert ApiToken.objects.filter(user=people.member).exists() is made
+    if not made:
+        assert "有效天数须在 1 到 90 之间" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ("0", "有效天数须在 1 到 90 之间"),
+        ("-5", "有效天数须在 1 到 90 之间"),
+        ("永久", "有效天数请填写整数"),
+    ],
+)
+def test_a_bad_lifetime_on_the_page_gets_a_chinese_message_and_makes_nothing(
+    login, people, days, message
+):
+    from dangjian.core.models import AuditLog
+
+    audits = AuditLog.objects.count()
+    response = login(people.member).post("/accounts/tokens/", {"name": "x", "days": days})
+    assert message in response.content.decode()
+    assert "只显示这一次" not in response.content.decode()
+    assert not ApiToken.objects.exists()
+    assert AuditLog.objects.count() == audits
+
+
+def test_the_page_cap_follows_the_setting(login, people, settings):
+    settings.API_TOKEN_MAX_DAYS = 7
+    client = login(people.member)
+    response = client.post("/accounts/tokens/", {"days": "8"})
+    assert "有效天数须在 1 到 7 之间" in response.content.decode()
+    assert not ApiToken.objects.exists()
+    client.post("/accounts/tokens/", {"days": "7"})
+    assert ApiToken.objects.count() == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.accounts.models import ApiToken, User
-from dangjian.accounts.services import token_create, token_revoke
+from dangjian.accounts.services import CLI_TOKEN_MAX_DAYS, token_create, token_revoke
 
 
 class Command(BaseCommand):
@@ -18,8 +20,19 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="为用户生成新令牌")
         create.add_argument("username")
         create.add_argument("--name", default="命令行生成")
-        create.add_argument("--days", type=int, default=None, help="有效天数（默认长期有效）")
-        revoke = sub.add_parser("revoke", help="按前缀吊销令牌")
+        create.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help=f"有效天数，1 到 {CLI_TOKEN_MAX_DAYS}（默认 API_TOKEN_MAX_DAYS，"
+            f"即 {settings.API_TOKEN_MAX_DAYS} 天）",
+        )
+        create.add_argument(
+            "--never-expires",
+            action="store_true",
+            help="生成长期有效的令牌（不与 --days 同用；请妥善保管，泄露后立即吊销）",
+        )
+        revoke = sub.add_parser("revoke", help="按前缀吊销令牌（连同由它创建的令牌）")
         revoke.add_argument("prefix")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -27,9 +40,17 @@ class Command(BaseCommand):
             user = User.objects.filter(username=opts["username"]).first()
             if user is None:
                 raise CommandError(f"用户不存在：{opts['username']}")
-            if opts["days"] is not None and not 1 <= opts["days"] <= 3650:
-                raise CommandError("有效天数须在 1 到 3650 之间")
-            _, key = token_create(actor=None, user=user, name=opts["name"], days=opts["days"])
+            try:
+                _, key = token_create(
+                    actor=None,
+                    user=user,
+                    name=opts["name"],
+                    days=opts["days"],
+                    origin=ApiToken.Origin.CLI,
+                    never_expires=opts["never_expires"],
+                )
+            except ValidationError as exc:
+                raise CommandError("；".join(exc.messages)) from exc
             self.stdout.write(key)
             return
         matches = list(ApiToken.objects.filter(prefix=opts["prefix"][:10], revoked_at__isnull=True))
