@@ -10,6 +10,8 @@ connection of every thread at it, and puts everything back before the test's flu
 
 from __future__ import annotations
 
+import copy
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +33,7 @@ def sqlite_file_db(transactional_db: None, tmp_path: Path) -> Iterator[Path | No
     original.connection.backup(target)
     target.close()
     saved = connections.settings["default"]
-    file_settings = {**saved, "NAME": str(path)}
+    file_settings = copy.deepcopy(saved) | {"NAME": str(path)}
     connections.settings["default"] = file_settings  # threads build their connections from this
     file_connection = original.__class__(file_settings, "default")
     connections["default"] = file_connection
@@ -41,3 +43,12 @@ def sqlite_file_db(transactional_db: None, tmp_path: Path) -> Iterator[Path | No
         file_connection.close()
         connections["default"] = original
         connections.settings["default"] = saved
+
+
+def set_busy_timeout(milliseconds: int) -> None:
+    """Make lock waits on the file database give up sooner (for tests that need a timeout)."""
+    options = connections.settings["default"]["OPTIONS"]
+    options["init_command"] = re.sub(
+        r"busy_timeout=\d+", f"busy_timeout={milliseconds}", options["init_command"]
+    )
+    connections["default"].close()  # reconnects with the new setting
