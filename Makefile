@@ -51,7 +51,7 @@ demo: install
 	$(DJ) seed --scale county --seed 42 --if-empty
 	$(DJ) demo_logins
 	@echo "后台任务进程与网站一同启动；按 Ctrl-C 停止。  Serving http://$(HOST):$(PORT)"
-	@$(DJ) db_worker --interval 2 --no-startup-delay >var/worker.log 2>&1 & worker=$$!; \
+	@$(DJ) worker --interval 2 --no-startup-delay >var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT; \
 	  $(DJ) daily_jobs; \
 	  DEBUG=$${DEBUG:-0} $(DJ) runserver --noreload $(HOST):$(PORT)

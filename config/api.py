@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -114,6 +115,13 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return _error(request, 400, "invalid", message, fields=fields)
     code = getattr(exc, "code", None) or "invalid"
     return _error(request, 400, code, "；".join(exc.messages))
+
+
+@api.exception_handler(OperationalError)
+def on_database_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    # Hand it to Django's middleware (ninja's default would answer a 500 in DEBUG): a lock
+    # wait becomes a retry or a JSON 503 there (DatabaseBusyMiddleware), anything else a 500.
+    raise exc
 
 
 @api.exception_handler(SchemaValidationError)

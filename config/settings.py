@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception runs first: a database lock wait is a 503, never a 500.
+    "dangjian.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from django import forms
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import blocklist, selectors, services
 from dangjian.core.forms import DateInput, StyledFormMixin, add_validation_error
+from dangjian.core.middleware import busy_response, is_lock_wait
 from dangjian.core.models import BlockEntry, CalendarDay
 
 
@@ -38,6 +40,10 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # A lock wait outside a view (a session saved by middleware, say) gets here, not to
+    # DatabaseBusyMiddleware: it is still "busy, try again", not an error.
+    if is_lock_wait(sys.exc_info()[1]):
+        return busy_response(request)
     return _error(request, 500, "系统出错了", "服务器处理请求时出错，已记录日志。请稍后重试。")
 
 

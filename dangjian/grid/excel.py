@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from openpyxl.styles import PatternFill
 from python_calamine import CalamineWorkbook, PasswordError
@@ -137,8 +136,13 @@ class ImportResult:
 
 
 def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
-    """Import households into ``grid`` from a workbook: every row through ``household_create``,
-    all or nothing (any bad row: nothing saved, every error listed by Excel row number)."""
+    """Import households into ``grid`` from a workbook, all or nothing (any bad row: nothing
+    saved, every error listed by Excel row number).
+
+    Every row is checked by ``household_prepare`` (the same rules as the form) before anything
+    is written and outside any transaction; only then are all rows written in one short
+    transaction, so the import never holds the write lock while it reads and checks.
+    """
     raw = b"".join(file.chunks()) if hasattr(file, "chunks") else file.read()
     rows = _rows(raw)
     start, mapping = _header(rows)
@@ -152,17 +156,15 @@ def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
         raise ImportFileError(f"一次最多导入 {MAX_ROWS} 户，请分批导入")
     by_label = {t.label: t.code for t in HouseholdTag.objects.filter(is_active=True)}
     errors: list[str] = []
-    created = 0
-    with transaction.atomic():
-        for excel_row, row in body:
-            values = {
-                col.field: _text(row[c]) if c < len(row) else "" for c, col in mapping.items()
-            }
-            try:
-                size_text = values.get("size", "")
-                if not size_text.isdigit():
-                    raise ValidationError("家庭人口应为 1–30 的整数", code="size_invalid")
-                services.household_create(
+    prepared: list[services.PreparedHousehold] = []
+    for excel_row, row in body:
+        values = {col.field: _text(row[c]) if c < len(row) else "" for c, col in mapping.items()}
+        try:
+            size_text = values.get("size", "")
+            if not size_text.isdigit():
+                raise ValidationError("家庭人口应为 1–30 的整数", code="size_invalid")
+            prepared.append(
+                services.household_prepare(
                     actor=actor,
                     grid=grid,
                     data={
@@ -175,21 +177,16 @@ def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
                     head_id=values.get("head_id", ""),
                     tags=_split_tags(values.get("tags", ""), by_label),
                 )
-                created += 1
-            except ValidationError as exc:
-                errors.append(f"第 {excel_row} 行：{'；'.join(exc.messages)}")
-        if errors:
-            transaction.set_rollback(True)
-            return ImportResult(created=0, errors=errors)
-        audit_record(
-            actor=actor,
-            action="household.import",
-            obj=grid,
-            changes={"rows": created},
-            org_id=grid.org_id,
-            org_path=grid.org_path,
-        )
-    return ImportResult(created=created, errors=[])
+            )
+        except ValidationError as exc:
+            errors.append(f"第 {excel_row} 行：{'；'.join(exc.messages)}")
+    if errors:
+        return ImportResult(created=0, errors=errors)
+    try:
+        created = services.households_import_write(actor=actor, grid=grid, prepared=prepared)
+    except ValidationError as exc:  # the grid was closed in the meantime
+        return ImportResult(created=0, errors=list(exc.messages))
+    return ImportResult(created=len(created), errors=[])
 
 
 EXPORT_COLUMNS = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -269,8 +270,16 @@ def _set_household_secrets(household: Household, *, phone: str, head_id: str) ->
     household.head_id_masked = mask_id(head_id) if head_id else ""
 
 
-@transaction.atomic
-def household_create(
+@dataclass
+class PreparedHousehold:
+    """A checked, unsaved household with its tags and the changes its audit row records."""
+
+    household: Household
+    tags: list[HouseholdTag]
+    changes: dict[str, Any]
+
+
+def household_prepare(
     *,
     actor: Any,
     grid: Grid,
@@ -278,8 +287,8 @@ def household_create(
     phone: str = "",
     head_id: str = "",
     tags: Iterable[str] = (),
-) -> Household:
-    """Register a household in a grid; phone and ID number are stored encrypted and masked."""
+) -> PreparedHousehold:
+    """Check and build one household without writing (imports check every row first)."""
     _require_manage(actor, grid.org)
     if not grid.is_active:
         raise _invalid("该网格已停用，不能登记住户", "grid_inactive", "grid")
@@ -295,15 +304,60 @@ def household_create(
         **clean,
     )
     _set_household_secrets(household, phone=phone, head_id=head_id)
-    household.save()
-    household.tags.set(chosen)
-    _audit(
-        actor,
-        "household.create",
-        household,
-        {**clean, "grid": grid.pk, "tags": [t.code for t in chosen], "phone": bool(phone)},
+    changes = {**clean, "grid": grid.pk, "tags": [t.code for t in chosen], "phone": bool(phone)}
+    return PreparedHousehold(household, chosen, changes)
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor: Any,
+    grid: Grid,
+    data: dict[str, Any],
+    phone: str = "",
+    head_id: str = "",
+    tags: Iterable[str] = (),
+) -> Household:
+    """Register a household in a grid; phone and ID number are stored encrypted and masked."""
+    prepared = household_prepare(
+        actor=actor, grid=grid, data=data, phone=phone, head_id=head_id, tags=tags
     )
+    household = prepared.household
+    household.save()
+    household.tags.set(prepared.tags)
+    _audit(actor, "household.create", household, prepared.changes)
     return household
+
+
+@transaction.atomic
+def households_import_write(
+    *, actor: Any, grid: Grid, prepared: Sequence[PreparedHousehold]
+) -> list[Household]:
+    """Write households checked by ``household_prepare`` in one short transaction (an import):
+    bulk inserts, an audit row per household and one for the import; all or nothing."""
+    _require_manage(actor, grid.org)
+    if not Grid.objects.filter(pk=grid.pk, is_active=True).exists():
+        raise _invalid("该网格已停用，不能登记住户", "grid_inactive", "grid")
+    households = Household.objects.bulk_create([p.household for p in prepared])
+    through = Household.tags.through
+    through.objects.bulk_create(
+        [
+            through(household_id=h.pk, householdtag_id=t.pk)
+            for h, p in zip(households, prepared, strict=True)
+            for t in p.tags
+        ]
+    )
+    for h, p in zip(households, prepared, strict=True):
+        _audit(actor, "household.create", h, p.changes)
+    audit_record(
+        actor=actor,
+        action="household.import",
+        obj=grid,
+        changes={"rows": len(households)},
+        org_id=grid.org_id,
+        org_path=grid.org_path,
+    )
+    return households
 
 
 @transaction.atomic

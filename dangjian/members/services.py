@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -375,14 +376,22 @@ def _member_admit(
 IN_CHUNK = 5000
 
 
-@transaction.atomic
-def members_bulk_admit(
-    *, actor: Any, rows: list[tuple[Organization, Organization | None, dict[str, Any]]], source: str
-) -> list[Member]:
-    """Insert many already-cleaned members at once (Excel import): all or nothing.
+@dataclass
+class PreparedAdmission:
+    """Members built for a bulk admission, ready to insert (see ``members_bulk_prepare``)."""
 
-    The caller has validated every row with ``member_clean`` and checked duplicates; this
-    re-checks the branches' permission and the database's uniqueness inside the transaction.
+    members: list[Member]
+    branches: dict[int, Organization]
+    source: str
+
+
+def members_bulk_prepare(
+    *, actor: Any, rows: list[tuple[Organization, Organization | None, dict[str, Any]]], source: str
+) -> PreparedAdmission:
+    """Check and build many already-cleaned members, outside any transaction.
+
+    The slow part of an import (encrypting and hashing every ID number and phone) happens here,
+    before the write lock is taken, so other users' writes are not kept waiting behind it.
     """
     branches = {b.pk: b for b, _, _ in rows}
     for b in branches.values():
@@ -391,6 +400,20 @@ def members_bulk_admit(
     hashes = [m.id_number_hash for m in members]
     if len(set(hashes)) != len(hashes):
         raise ValidationError("文件中有重复的公民身份号码")
+    return PreparedAdmission(members, branches, source)
+
+
+@transaction.atomic
+def members_bulk_write(*, actor: Any, prepared: PreparedAdmission) -> list[Member]:
+    """Insert prepared members in one short transaction: all or nothing.
+
+    Re-checks, inside the transaction, the branches' permission and that nobody registered one
+    of these people since the caller's check; then only bulk inserts.
+    """
+    branches, members, source = prepared.branches, prepared.members, prepared.source
+    for b in branches.values():
+        _check_branch(actor, b, "member.import")
+    hashes = [m.id_number_hash for m in members]
     existing = 0
     for start in range(0, len(hashes), IN_CHUNK):  # SQLite caps bound variables per statement
         existing += (
@@ -440,6 +463,18 @@ def members_bulk_admit(
         org_path=min(b.path for b in branches.values()) if branches else "",
     )
     return created
+
+
+def members_bulk_admit(
+    *, actor: Any, rows: list[tuple[Organization, Organization | None, dict[str, Any]]], source: str
+) -> list[Member]:
+    """Admit many already-cleaned members at once (Excel import): all or nothing.
+
+    Built outside the transaction, written inside one short one (``members_bulk_prepare`` then
+    ``members_bulk_write``).
+    """
+    prepared = members_bulk_prepare(actor=actor, rows=rows, source=source)
+    return members_bulk_write(actor=actor, prepared=prepared)
 
 
 def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member:
