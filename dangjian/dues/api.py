@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from dangjian.core.api_errors import error_responses
 from dangjian.dues import selectors, services
 from dangjian.dues.access import (
     access_collect_member_by_id,
@@ -139,7 +140,7 @@ def _statement(member: Member) -> StatementOut:
     )
 
 
-@router.get("/mine", response=StatementOut)
+@router.get("/mine", response={200: StatementOut, **error_responses(404)})
 def dues_mine(request: HttpRequest) -> StatementOut:
     """我的党费：本月应交、交至年月、欠交、近一年记录、交纳记录、减免申请。"""
     member = getattr(request.user, "member_record", None)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Router
 from ninja.params import Query
 
+from dangjian.core.api_errors import error_responses
 from dangjian.core.uploads import MAX_BYTES
 from dangjian.orgs.access import access_org_by_id
 from dangjian.points import selectors, services
@@ -170,7 +171,11 @@ def _passbook(member: Any, year: int | None, cursor: str) -> dict[str, Any]:
     }
 
 
-@router.get("/passbook", response=PassbookOut, summary="我的积分存折")
+@router.get(
+    "/passbook",
+    response={200: PassbookOut, **error_responses(404)},
+    summary="我的积分存折",
+)
 def passbook_mine(
     request: HttpRequest, year: Query[int | None] = None, cursor: Query[str] = ""
 ) -> Any:
