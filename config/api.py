@@ -18,7 +18,7 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
 from ninja.security import django_auth
@@ -125,18 +125,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return _error(request, 400, "bad_request", "请求内容无法解析，请提交 JSON")
     code, message = default_error(exc.status_code)  # ninja's own messages are English
-    response = _error(request, exc.status_code, code, message)
-    if isinstance(exc, Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(exc.wait)
-    return response
+    return _error(request, exc.status_code, code, message)
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     # Django would answer its HTML 400 page; the body was not read, nothing changed.
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    size = f"{limit / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
-    message = f"请求内容过大，不能超过 {size} MB；附件请压缩后再上传"
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
+    message = f"请求内容过大，不能超过 {size}；附件请压缩后再上传"
     return _error(request, 413, "too_large", message)
 
 

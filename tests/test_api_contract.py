@@ -315,15 +315,15 @@ def _padded_check_id_body(size: int) -> bytes:
 def test_a_body_one_byte_over_the_limit_is_a_json_413_in_chinese(
     db, people, client: Client, admin_key, settings
 ) -> None:
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
-    body = _padded_check_id_body(2049)
-    assert len(body) == 2049
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = _padded_check_id_body(limit + 1)
+    assert len(body) == limit + 1
 
     response = client.post(
         f"{API}/members/check-id", body, content_type="application/json", **admin_key
     )
 
-    assert "不能超过" in _json_error(response, 413, "too_large")["message"]
+    assert "不能超过 2.5 MB" in _json_error(response, 413, "too_large")["message"]
 
 
 def test_a_body_exactly_at_the_limit_is_read(
@@ -354,7 +354,7 @@ def test_an_oversized_create_changes_nothing(
         f"{API}/orgs/", json.dumps(body), content_type="application/json", **admin_key
     )
 
-    _json_error(response, 413, "too_large")
+    assert "不能超过 1 KB" in _json_error(response, 413, "too_large")["message"]
     assert Organization.objects.count() == before
 
 
