@@ -192,6 +192,17 @@ def aim_organizational_life(
         case.body = make()
 
 
+def _fitting_parents(orgs: dict[int, Organization], moved: Organization) -> list[int]:
+    """Where ``moved`` may go: a parent that takes its type, not its own, not below itself."""
+    return [
+        o.pk
+        for o in orgs.values()
+        if moved.org_type in child_types_allowed(o.org_type)
+        and o.pk != moved.parent_id
+        and not o.path.startswith(moved.path)
+    ]
+
+
 def aim_at_real_rows(
     case: schemathesis.Case,
     data: st.DataObject,
@@ -219,8 +230,12 @@ def aim_at_real_rows(
             if plugin.__name__ in rows.plugins:
                 plugin.aim(case, data, rows.plugins[plugin.__name__], real)
     params = case.path_parameters or {}
+    path = case.operation.path
     if "org_id" in params and real("org_id"):
-        params["org_id"] = data.draw(st.sampled_from(list(orgs)), label="org_id")
+        pool = list(orgs)
+        if path.endswith("/move"):  # the root, for one, has nowhere to go
+            pool = [pk for pk, o in orgs.items() if _fitting_parents(orgs, o)] or pool
+        params["org_id"] = data.draw(st.sampled_from(pool), label="org_id")
     if "token_id" in params and real("token_id"):
         params["token_id"] = token_id - 1  # an earlier fuzz token of the same user
     if not isinstance(case.body, dict):
@@ -231,14 +246,7 @@ def aim_at_real_rows(
             body[field] = data.draw(st.sampled_from(list(orgs)), label=field)
     if "new_parent_id" in body and real("new_parent_id"):
         moved = orgs.get(params.get("org_id"))  # type: ignore[arg-type]
-        fitting = [
-            o.pk
-            for o in orgs.values()
-            if moved is not None
-            and moved.org_type in child_types_allowed(o.org_type)
-            and o.pk != moved.parent_id
-            and not o.path.startswith(moved.path)
-        ]
+        fitting = _fitting_parents(orgs, moved) if moved is not None else []
         body["new_parent_id"] = data.draw(st.sampled_from(fitting or list(orgs)), label="to")
     if "org_type" in body and real("org_type"):
         parent = orgs.get(body.get("parent_id"))  # type: ignore[arg-type]
@@ -252,8 +260,8 @@ def aim_at_real_rows(
     ):
         if field in body and real(field):
             body[field] = data.draw(st.sampled_from(values), label=field)
-    if "code" in body and real("code"):
-        body["code"] = ""  # random codes rarely match [0-9A-Z-]{2,32}
+    if "code" in body and path.startswith("/api/v1/orgs") and real("code"):
+        body["code"] = ""  # random codes rarely match [0-9A-Z-]{2,32}; other codes are aimed
     if "name" in body and real("name"):
         body["name"] = "模糊测试党组织"
 
