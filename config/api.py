@@ -1,13 +1,21 @@
 """The JSON API at /api/v1/: one NinjaAPI, each app mounts its router.
 
-Errors are JSON ``{"code": "...", "message": "中文说明"}`` with a stable code.
+Errors are JSON ``{"code": "...", "message": "中文说明"}`` with a stable code; the OpenAPI
+documents on every operation which ones it can return (``dangjian/core/api_errors.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -19,6 +27,8 @@ from ninja.security import django_auth
 from dangjian.accounts.api import BearerTokenAuth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
+from dangjian.core.api_errors import default_error, document_error_responses
+from dangjian.core.ratelimit import RateLimitedError
 from dangjian.dues.api import router as dues_router
 from dangjian.findings.api import router as findings_router
 from dangjian.grid.api import router as grid_router
@@ -64,7 +74,18 @@ class NulRejectingParser(Parser):
         return parsed
 
 
-api = NinjaAPI(
+class DocumentedErrorsAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI also lists the error responses of every operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_error_responses(schema)
+        return schema
+
+
+api = DocumentedErrorsAPI(
     title="智慧党建 API",
     version="1",
     description="组织体系、账号与日历。认证：浏览器会话，或 `Authorization: Bearer <令牌>`。",
@@ -104,7 +125,30 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _error(request, 403, "csrf_failed", "CSRF 校验失败，请刷新页面后重试")
     if exc.status_code == 400:
         return _error(request, 400, "bad_request", "请求内容无法解析，请提交 JSON")
-    return _error(request, exc.status_code, "http_error", exc.message)
+    code, message = default_error(exc.status_code)  # ninja's own messages are English
+    return _error(request, exc.status_code, code, message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django would answer its HTML 400 page; the body was not read, nothing changed.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
+    message = f"请求内容过大，不能超过 {size}；附件请压缩后再上传"
+    return _error(request, 413, "too_large", message)
+
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_parts(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 413, "too_large", "请求包含的字段或文件过多")
+
+
+@api.exception_handler(RateLimitedError)
+def on_rate_limited(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
+    response = _error(request, 429, "rate_limited", exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it sees every answer under /api/ (see dangjian/core/api_errors.py).
+    "dangjian.core.api_errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -231,6 +233,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # view through dangjian.core.files.serve_private_file (docs/architecture.md, "Files").
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"  # never served; a stray ``.url`` in a template is a dead link, not a leak
+# The API takes evidence photos as base64 in JSON; a 10 MB file (uploads.MAX_BYTES) is ~13.4 MB
+# encoded, so a body may be up to 14 MB (Django's 2.5 MB default refused ordinary phone photos).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 14 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # How the gated views hand a file over: "" streams it from Python; "nginx" answers with

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from dangjian.core.api_errors import error_responses
 from dangjian.dues import selectors, services
 from dangjian.dues.access import (
     access_collect_member_by_id,
@@ -19,15 +20,14 @@ from dangjian.dues.access import (
 from dangjian.dues.forms import parse_month
 from dangjian.dues.rules import quote
 from dangjian.dues.schemas import (
-    AlertOut,
     BackPayIn,
     BackPayOut,
-    DecideIn,
     DiscussIn,
+    DuesAlertOut,
+    DuesLedgerOut,
     GenerateIn,
     GenerateOut,
     LedgerLineOut,
-    LedgerOut,
     MemberDuesOut,
     ModeIn,
     ModeOut,
@@ -38,6 +38,7 @@ from dangjian.dues.schemas import (
     ProfileOut,
     QuoteIn,
     QuoteOut,
+    ReductionDecideIn,
     ReductionIn,
     ReductionOut,
     StatementOut,
@@ -139,7 +140,7 @@ def _statement(member: Member) -> StatementOut:
     )
 
 
-@router.get("/mine", response=StatementOut)
+@router.get("/mine", response={200: StatementOut, **error_responses(404)})
 def dues_mine(request: HttpRequest) -> StatementOut:
     """我的党费：本月应交、交至年月、欠交、近一年记录、交纳记录、减免申请。"""
     member = getattr(request.user, "member_record", None)
@@ -237,7 +238,7 @@ def dues_reduction_discuss(
 
 @router.post("/reductions/{reduction_id}/decide", response=ReductionOut)
 def dues_reduction_decide(
-    request: HttpRequest, reduction_id: int, payload: DecideIn
+    request: HttpRequest, reduction_id: int, payload: ReductionDecideIn
 ) -> ReductionOut:
     """上级党委审批减免申请。"""
     r = services.dues_reduction_decide(
@@ -249,14 +250,14 @@ def dues_reduction_decide(
     return ReductionOut.of(r)
 
 
-@router.get("/orgs/{org_id}/ledger", response=LedgerOut)
-def dues_ledger(request: HttpRequest, org_id: int, month: str = "") -> LedgerOut:
+@router.get("/orgs/{org_id}/ledger", response=DuesLedgerOut)
+def dues_ledger(request: HttpRequest, org_id: int, month: str = "") -> DuesLedgerOut:
     """党支部某月党费收缴台账（本组织直属党员）。month 如 2026-11，默认本月。"""
     org = access_dues_org_by_id(request.user, org_id)
     m = _month_param(month)
     today = timezone.localdate()
     led = selectors.branch_ledger(branch=org, month=m, today=today)
-    return LedgerOut(
+    return DuesLedgerOut(
         org_id=org.pk,
         month=m,
         quarterly=led.quarterly,
@@ -304,12 +305,12 @@ def dues_summary(request: HttpRequest, org_id: int, month: str = "") -> SummaryO
     )
 
 
-@router.get("/orgs/{org_id}/alerts", response=list[AlertOut])
-def dues_alerts(request: HttpRequest, org_id: int) -> list[AlertOut]:
+@router.get("/orgs/{org_id}/alerts", response=list[DuesAlertOut])
+def dues_alerts(request: HttpRequest, org_id: int) -> list[DuesAlertOut]:
     """连续 6 个月未交纳党费的党员（党章第九条），附同期组织生活无故缺席次数。"""
     org = access_dues_org_by_id(request.user, org_id)
     return [
-        AlertOut(
+        DuesAlertOut(
             member_id=a.member_id,
             member_name=a.name,
             branch_id=a.branch_id,

@@ -155,7 +155,7 @@ class DiscussIn(Schema):
     discussed_on: dt.date | None = None
 
 
-class DecideIn(Schema):
+class ReductionDecideIn(Schema):
     approve: bool
     decision: str = Field("", max_length=300)
 
@@ -252,7 +252,7 @@ class TotalsOut(Schema):
     lapse: int
 
 
-class LedgerOut(Schema):
+class DuesLedgerOut(Schema):
     org_id: int
     month: dt.date
     quarterly: bool
@@ -274,7 +274,7 @@ class SummaryOut(Schema):
     rows: list[SummaryLineOut]
 
 
-class AlertOut(Schema):
+class DuesAlertOut(Schema):
     member_id: int
     member_name: str
     branch_id: int

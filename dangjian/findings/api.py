@@ -56,7 +56,7 @@ class FindingDetailOut(FindingOut):
     remedies: list[RemedyOut]
 
 
-class LedgerOut(Schema):
+class FindingLedgerOut(Schema):
     counts: dict[str, int]
     overdue: int
     items: list[FindingOut]
@@ -139,7 +139,7 @@ def _detail(request: HttpRequest, finding_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/", response=LedgerOut, summary="问题整改台账")
+@router.get("/", response=FindingLedgerOut, summary="问题整改台账")
 def finding_list(
     request: HttpRequest,
     org: Query[int | None] = None,

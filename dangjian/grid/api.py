@@ -40,6 +40,8 @@ from dangjian.grid.schemas import (
     GridDetailOut,
     GridOut,
     GridPageOut,
+    GridRevealOut,
+    GridStatsOut,
     GridUpdateIn,
     HouseholdCreateIn,
     HouseholdOut,
@@ -55,8 +57,6 @@ from dangjian.grid.schemas import (
     OpinionHandleIn,
     OpinionOut,
     OpinionPageOut,
-    RevealOut,
-    StatsOut,
     TagOut,
     WorthyCreateIn,
     WorthyOut,
@@ -271,7 +271,7 @@ def household_update(request: HttpRequest, household_id: int, payload: Household
 
 @router.post(
     "/households/{household_id}/reveal",
-    response=RevealOut,
+    response=GridRevealOut,
     summary="查看完整电话和身份证号（审计）",
 )
 def household_reveal(request: HttpRequest, household_id: int) -> Any:
@@ -524,7 +524,7 @@ def mediation_detail(request: HttpRequest, mediation_id: int) -> Any:
 
 
 @router.post(
-    "/mediations/{mediation_id}/reveal", response=RevealOut, summary="查看当事人全名（审计）"
+    "/mediations/{mediation_id}/reveal", response=GridRevealOut, summary="查看当事人全名（审计）"
 )
 def mediation_reveal(request: HttpRequest, mediation_id: int) -> Any:
     mediation = access_mediation_by_id(request.user, mediation_id)
@@ -593,7 +593,9 @@ def worthy_update(request: HttpRequest, worthy_id: int, payload: WorthyUpdateIn)
     )
 
 
-@router.post("/worthies/{worthy_id}/reveal", response=RevealOut, summary="查看乡贤完整电话（审计）")
+@router.post(
+    "/worthies/{worthy_id}/reveal", response=GridRevealOut, summary="查看乡贤完整电话（审计）"
+)
 def worthy_reveal(request: HttpRequest, worthy_id: int) -> Any:
     worthy = access_worthy_by_id(request.user, worthy_id)
     return services.worthy_reveal(actor=request.user, worthy=worthy)
@@ -604,7 +606,7 @@ def worthy_reveal(request: HttpRequest, worthy_id: int) -> Any:
 STATS_MAX_DAYS = 366 * 5
 
 
-@router.get("/stats", response=StatsOut, summary="网格治理统计（任一组织及下级、任一期间）")
+@router.get("/stats", response=GridStatsOut, summary="网格治理统计（任一组织及下级、任一期间）")
 def grid_statistics(
     request: HttpRequest,
     org_id: int,

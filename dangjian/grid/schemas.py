@@ -109,7 +109,7 @@ class HouseholdUpdateIn(Schema):
     is_active: bool | None = None
 
 
-class RevealOut(Schema):
+class GridRevealOut(Schema):
     phone: str = ""
     head_id: str = ""
     parties: list[str] = []
@@ -277,7 +277,7 @@ class WorthyUpdateIn(Schema):
     is_active: bool | None = None
 
 
-class StatsOut(Schema):
+class GridStatsOut(Schema):
     org_id: int
     start: dt.date
     end: dt.date

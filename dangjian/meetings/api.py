@@ -21,7 +21,7 @@ from dangjian.meetings.schemas import (
     MeetingFields,
     MeetingOut,
     MeetingPageOut,
-    ReviewIn,
+    MeetingReviewIn,
 )
 from dangjian.members.models import Member
 from dangjian.orgs.access import access_org_by_id, may
@@ -125,12 +125,12 @@ def meeting_submit(request: HttpRequest, meeting_id: int) -> Any:
 
 
 @router.post("/{meeting_id}/approve", response=MeetingOut, summary="审核通过（上级党组织）")
-def meeting_approve(request: HttpRequest, meeting_id: int, payload: ReviewIn) -> Any:
+def meeting_approve(request: HttpRequest, meeting_id: int, payload: MeetingReviewIn) -> Any:
     meeting = access_meeting_by_id(request.user, meeting_id)
     return services.meeting_approve(actor=request.user, meeting=meeting, comment=payload.comment)
 
 
 @router.post("/{meeting_id}/return", response=MeetingOut, summary="退回修改（须填写意见）")
-def meeting_return(request: HttpRequest, meeting_id: int, payload: ReviewIn) -> Any:
+def meeting_return(request: HttpRequest, meeting_id: int, payload: MeetingReviewIn) -> Any:
     meeting = access_meeting_by_id(request.user, meeting_id)
     return services.meeting_return(actor=request.user, meeting=meeting, comment=payload.comment)

@@ -21,7 +21,7 @@ router = Router(tags=["组织生活"])
 NOT_FOUND = "未找到该评议记录，或您无权查看"
 
 
-class ReviewOut(Schema):
+class MemberReviewOut(Schema):
     id: int
     member_id: int
     member_name: str
@@ -38,7 +38,7 @@ class ReviewOut(Schema):
 class RosterRowOut(Schema):
     member_id: int
     member_name: str
-    review: ReviewOut | None
+    review: MemberReviewOut | None
 
 
 class ReviewListOut(Schema):
@@ -104,7 +104,9 @@ def review_list(request: HttpRequest, org: Query[int], year: Query[int]) -> Any:
     }
 
 
-@router.post("/", response={200: ReviewOut, 201: ReviewOut}, summary="登记（或更正）评议结果")
+@router.post(
+    "/", response={200: MemberReviewOut, 201: MemberReviewOut}, summary="登记（或更正）评议结果"
+)
 def review_record(request: HttpRequest, payload: ReviewRecordIn) -> Any:
     member = access_member_by_id(request.user, payload.member_id, action="member.edit")
     meeting = access_meeting_by_id(request.user, payload.meeting_id) if payload.meeting_id else None
@@ -131,7 +133,7 @@ def review_record(request: HttpRequest, payload: ReviewRecordIn) -> Any:
     return 201, _out(review)
 
 
-@router.post("/{int:review_id}/handle", response=ReviewOut, summary="处置不合格党员")
+@router.post("/{int:review_id}/handle", response=MemberReviewOut, summary="处置不合格党员")
 def review_handle(request: HttpRequest, review_id: int, payload: ReviewHandleIn) -> Any:
     review = reviews_visible_to(request.user).select_related("member").filter(pk=review_id).first()
     if review is None:

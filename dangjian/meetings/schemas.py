@@ -71,7 +71,7 @@ class AttendanceIn(Schema):
     reason: str = Field(default="", max_length=200)
 
 
-class ReviewIn(Schema):
+class MeetingReviewIn(Schema):
     comment: str = Field(default="", max_length=1000)
 
 

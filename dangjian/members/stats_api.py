@@ -59,7 +59,7 @@ class BranchCountOut(Schema):
     count: int = Field(..., title="人数")
 
 
-class AlertOut(Schema):
+class MemberAlertOut(Schema):
     key: str = Field(..., title="预警代码", description="党员名册的 alert= 筛选值")
     title: str = Field(..., title="预警")
     description: str = Field(..., title="说明")
@@ -82,7 +82,7 @@ def member_stats(request: HttpRequest, org_id: int) -> Any:
 
 @router.get(
     "/orgs/{org_id}/member-alerts",
-    response=list[AlertOut],
+    response=list[MemberAlertOut],
     summary="党员预警（失联满6个月、预备期满未转正、流动党员无管理组织、档案材料不全）",
 )
 def member_alerts(request: HttpRequest, org_id: int) -> Any:

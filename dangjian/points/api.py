@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Router
 from ninja.params import Query
 
+from dangjian.core.api_errors import error_responses
 from dangjian.core.uploads import MAX_BYTES
 from dangjian.orgs.access import access_org_by_id
 from dangjian.points import selectors, services
@@ -34,12 +35,12 @@ from dangjian.points.schemas import (
     AwardIn,
     BoardOut,
     CatalogueOut,
+    ClaimDecideIn,
     ClaimIn,
     ClaimOut,
     CloseIn,
     CommitmentIn,
     CommitmentOut,
-    DecideIn,
     EntryOut,
     ItemIn,
     ItemOut,
@@ -48,11 +49,11 @@ from dangjian.points.schemas import (
     PeriodOut,
     ReasonIn,
     ReviewDetailOut,
-    ReviewIn,
-    ReviewOut,
     SchemeCreateIn,
     SchemeOut,
     SchemeUpdateIn,
+    StarReviewIn,
+    StarReviewOut,
 )
 
 router = Router(tags=["积分"])
@@ -170,7 +171,11 @@ def _passbook(member: Any, year: int | None, cursor: str) -> dict[str, Any]:
     }
 
 
-@router.get("/passbook", response=PassbookOut, summary="我的积分存折")
+@router.get(
+    "/passbook",
+    response={200: PassbookOut, **error_responses(404)},
+    summary="我的积分存折",
+)
 def passbook_mine(
     request: HttpRequest, year: Query[int | None] = None, cursor: Query[str] = ""
 ) -> Any:
@@ -246,7 +251,7 @@ def claim_create(request: HttpRequest, payload: ClaimIn) -> Any:
 @router.post(
     "/claims/{claim_id}/decide", response=ClaimOut, summary="支部审核党员申报（不通过须填写理由）"
 )
-def claim_decide(request: HttpRequest, claim_id: int, payload: DecideIn) -> Any:
+def claim_decide(request: HttpRequest, claim_id: int, payload: ClaimDecideIn) -> Any:
     claim = access_claim_by_id(request.user, claim_id, action="points.award")
     claim = services.claim_decide(
         actor=request.user, claim=claim, approve=payload.approve, reason=payload.reason
@@ -314,7 +319,9 @@ def commitment_put(request: HttpRequest, member_id: int, payload: CommitmentIn) 
     return {"member_id": row.member_id, "year": row.year, "text": row.text}
 
 
-@router.get("/stars", response=list[ReviewOut], summary="星级评定记录（本组织及下级；最多200条）")
+@router.get(
+    "/stars", response=list[StarReviewOut], summary="星级评定记录（本组织及下级；最多200条）"
+)
 def review_list(request: HttpRequest, org: Query[int | None] = None) -> Any:
     qs = reviews_visible_to(request.user)
     if org is not None:
@@ -326,14 +333,14 @@ def review_list(request: HttpRequest, org: Query[int | None] = None) -> Any:
 @router.post(
     "/stars", response={201: ReviewDetailOut}, summary="党支部发起年度星级评定（评分由积分带入）"
 )
-def review_create(request: HttpRequest, payload: ReviewIn) -> Any:
+def review_create(request: HttpRequest, payload: StarReviewIn) -> Any:
     org = access_org_by_id(request.user, payload.org_id, action="points.award")
     review = services.star_review_start(actor=request.user, org=org, year=payload.year)
     return 201, _review_detail(review)
 
 
 def _review_detail(review: Any) -> dict[str, Any]:
-    data = ReviewOut.from_orm(review).dict()
+    data = StarReviewOut.from_orm(review).dict()
     data["ratings"] = list(
         StarRating.objects.filter(review=review).select_related("member").order_by("-score", "id")
     )

@@ -167,7 +167,7 @@ class ClaimIn(Schema):
     )
 
 
-class DecideIn(Schema):
+class ClaimDecideIn(Schema):
     approve: bool
     reason: str = Field("", max_length=300)
 
@@ -214,7 +214,7 @@ class PeriodOut(Schema):
     balances: int
 
 
-class ReviewIn(Schema):
+class StarReviewIn(Schema):
     org_id: int
     year: int = Field(ge=2000, le=2100)
 
@@ -230,7 +230,7 @@ class RatingOut(Schema):
     is_current: bool
 
 
-class ReviewOut(Schema):
+class StarReviewOut(Schema):
     id: int
     org_id: int
     year: int
@@ -240,7 +240,7 @@ class ReviewOut(Schema):
     finalized_on: dt.date | None
 
 
-class ReviewDetailOut(ReviewOut):
+class ReviewDetailOut(StarReviewOut):
     ratings: list[RatingOut] = []
 
 

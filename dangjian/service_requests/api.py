@@ -40,9 +40,9 @@ from dangjian.service_requests.schemas import (
     ReportIn,
     RequestDetailOut,
     RequestPageOut,
+    RequestStatsOut,
     RequiredNoteIn,
     StaffEntryIn,
-    StatsOut,
     TransferIn,
 )
 
@@ -122,7 +122,9 @@ def request_overdue(
 
 
 @router.get(
-    "/stats", response=StatsOut, summary="接诉即办统计：受理、响应率、解决率、满意率（仅计已评价）"
+    "/stats",
+    response=RequestStatsOut,
+    summary="接诉即办统计：受理、响应率、解决率、满意率（仅计已评价）",
 )
 def request_stats(
     request: HttpRequest,
@@ -139,7 +141,7 @@ def request_stats(
     if (end - start).days > 3660:
         raise ValidationError("统计区间不能超过十年", code="bad_period")
     s = selectors.request_stats(viewer=request.user, org=scope, start=start, end=end)
-    out = {k: getattr(s, k) for k in StatsOut.model_fields if k != "org_id"}
+    out = {k: getattr(s, k) for k in RequestStatsOut.model_fields if k != "org_id"}
     out["org_id"] = scope.pk
     return out
 

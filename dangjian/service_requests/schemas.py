@@ -68,7 +68,7 @@ class RequestOut(Schema):
         return str(obj.grid.name)
 
 
-class EventOut(Schema):
+class RequestEventOut(Schema):
     created_at: dt.datetime
     actor_label: str
     action: str
@@ -91,7 +91,7 @@ class RequestDetailOut(RequestOut):
     consent_given: bool
     consent_note: str
     member_ids: list[int]
-    events: list[EventOut]
+    events: list[RequestEventOut]
     photos: list[PhotoOut]
 
     # The view attaches these (history filtered for the viewer), see api._detail_out.
@@ -197,7 +197,7 @@ class RecategorizeIn(Schema):
     )
 
 
-class StatsOut(Schema):
+class RequestStatsOut(Schema):
     org_id: int
     start: dt.date
     end: dt.date
