@@ -5,8 +5,11 @@ Errors are JSON ``{"code": "...", "message": "中文说明"}`` with a stable cod
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -63,6 +66,19 @@ class NulRejectingParser(Parser):
         return parsed
 
 
+def docs_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and its Swagger page: anyone when ``API_DOCS_PUBLIC``, otherwise
+    logged-in users only (a 404 for the rest, read per request so tests can flip it)."""
+
+    @wraps(view)
+    def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
 api = NinjaAPI(
     title="智慧党建 API",
     version="1",
@@ -70,6 +86,7 @@ api = NinjaAPI(
     auth=[BearerTokenAuth(), django_auth],
     urls_namespace="api",
     parser=NulRejectingParser(),
+    docs_decorator=docs_gate,
 )
 
 

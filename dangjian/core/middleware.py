@@ -4,13 +4,11 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from dangjian.core.context import client_ip
+from dangjian.core import context
+from dangjian.core.clientip import client_ip
 
-
-def request_ip(request: HttpRequest) -> str | None:
-    # Behind a trusted proxy, set the proxy to overwrite X-Forwarded-For; we take REMOTE_ADDR
-    # so a client cannot spoof its address into the audit log.
-    return request.META.get("REMOTE_ADDR")
+# The name callers used before the address learned about trusted proxies.
+request_ip = client_ip
 
 
 class RequestContextMiddleware:
@@ -20,8 +18,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = client_ip.set(request_ip(request))
+        token = context.client_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
-            client_ip.reset(token)
+            context.client_ip.reset(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -65,6 +66,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # Demo accounts share one published password: never in a real county's database.
+            raise CommandError(
+                "当前是生产环境（DANGJIAN_ENV=production），不能生成演示数据："
+                "演示账号使用公开的密码，会写进真实的数据库。数据库未做任何改动。"
+            )
         scale, seed = options["scale"], options["seed"]
         existing = Organization.objects.count()
         if existing and options["if_empty"]:
