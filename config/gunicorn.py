@@ -24,6 +24,8 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 proc_name = "dangjian"
+# No gunicornc control socket: nothing uses it, and it would be written under $HOME.
+control_socket_disable = True
 
 
 def _logconfig() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The demo seed never writes into a production database."""
+"""What the demo seed refuses: a production database, a small county above county scale."""
 
 from __future__ import annotations
 
@@ -31,4 +31,10 @@ def test_seed_refuses_even_with_if_empty(settings) -> None:
     settings.PRODUCTION = True
     with pytest.raises(CommandError):
         call_command("seed", "--until", "members", "--if-empty", stdout=StringIO())
+    assert Organization.objects.count() == 0
+
+
+def test_the_small_county_is_only_a_county() -> None:
+    with pytest.raises(CommandError, match="--small"):
+        call_command("seed", "--scale", "city", "--small", stdout=StringIO())
     assert Organization.objects.count() == 0
