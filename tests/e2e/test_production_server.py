@@ -79,12 +79,13 @@ def _finish(process: subprocess.Popen[str], log: Path) -> str:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"服务器已退出（{process.returncode}）：\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(url + "/accounts/login/", timeout=10) as response:  # noqa: S310
+            with opener.open(url + "/accounts/login/", timeout=10) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -268,6 +269,10 @@ def test_every_sidebar_page_of_every_demo_login_loads_on_the_production_server(
             response = page.goto("/api/v1/docs", wait_until="networkidle")
             if response is None or response.status != 200:
                 problems.add(f"API 文档状态 {response.status if response else '无响应'}")
+            else:
+                # Swagger UI fetches the schema after its script runs: wait until it shows it.
+                page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
+                page.wait_for_load_state("networkidle")
             page.goto("/")
             page.screenshot(path=str(screenshot_dir / "production_server_home.png"))
         context.close()
