@@ -128,3 +128,19 @@ def test_api_docs_are_public_while_developing(client, settings) -> None:
     settings.API_DOCS_PUBLIC = True
     assert client.get("/api/v1/openapi.json").status_code == 200
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_gunicorn_logs_through_the_project_logging(settings) -> None:
+    from config import gunicorn
+
+    config = gunicorn.logconfig_dict
+    # The same handlers, formatters and filters as every other log line (personal numbers are
+    # masked by a filter on the console handler) ...
+    assert config["handlers"] == settings.LOGGING["handlers"]
+    assert config.get("filters") == settings.LOGGING.get("filters")
+    assert config["root"] == settings.LOGGING["root"]
+    # ... reached by propagation: gunicorn's own stream handlers are dropped.
+    for name in ("gunicorn.access", "gunicorn.error"):
+        assert config["loggers"][name] == {"level": "INFO", "handlers": [], "propagate": True}
+    # No separate access log file: lines would bypass the filters.
+    assert not hasattr(gunicorn, "accesslog")
