@@ -26,13 +26,19 @@ $(VENV)/.installed: pyproject.toml requirements/lock.txt
 	touch $@
 
 # Browser libraries come from the npm registry and are served by WhiteNoise from static/vendor.
+# Each minified file is copied with the source map it names (sourceMappingURL): in production
+# collectstatic's manifest storage rewrites that reference and fails on a missing file.
+# The copy depends on this Makefile, so a changed list is re-copied without a new npm ci.
 frontend: dangjian/static/vendor/.installed
 
-dangjian/static/vendor/.installed: frontend/package.json frontend/package-lock.json
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dangjian/static/vendor/.installed: frontend/node_modules/.installed Makefile
 	rm -rf dangjian/static/vendor && mkdir -p dangjian/static/vendor/tabler dangjian/static/vendor/tabler-icons
-	cp frontend/node_modules/@tabler/core/dist/css/tabler.min.css dangjian/static/vendor/tabler/
-	cp frontend/node_modules/@tabler/core/dist/js/tabler.min.js dangjian/static/vendor/tabler/
+	cp frontend/node_modules/@tabler/core/dist/css/tabler.min.css frontend/node_modules/@tabler/core/dist/css/tabler.min.css.map dangjian/static/vendor/tabler/
+	cp frontend/node_modules/@tabler/core/dist/js/tabler.min.js frontend/node_modules/@tabler/core/dist/js/tabler.min.js.map dangjian/static/vendor/tabler/
 	cp -r frontend/node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css frontend/node_modules/@tabler/icons-webfont/dist/fonts dangjian/static/vendor/tabler-icons/
 	cp frontend/node_modules/htmx.org/dist/htmx.min.js dangjian/static/vendor/
 	cp frontend/node_modules/alpinejs/dist/cdn.min.js dangjian/static/vendor/alpine.min.js
@@ -56,8 +62,14 @@ demo: install
 	  $(DJ) daily_jobs; \
 	  DEBUG=$${DEBUG:-0} $(DJ) runserver --noreload $(HOST):$(PORT)
 
+# Production: gunicorn (WEB_CONCURRENCY workers, default 2 × cores + 1) and the background
+# worker, restarted if it exits. Needs SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS
+# (docs/operations.md); DANGJIAN_ENV defaults to production here.
+serve: export DANGJIAN_ENV ?= production
 serve: install
-	$(DJ) runserver $(HOST):$(PORT)
+	$(DJ) migrate --noinput
+	$(DJ) collectstatic --noinput
+	BIND=$${BIND:-$(HOST):$(PORT)} $(DJ) serve
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,8 @@ documents on every operation which ones it can return (``dangjian/core/api_error
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +76,19 @@ class NulRejectingParser(Parser):
         return parsed
 
 
+def docs_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and its Swagger page: anyone when ``API_DOCS_PUBLIC``, otherwise
+    logged-in users only (a 404 for the rest, read per request so tests can flip it)."""
+
+    @wraps(view)
+    def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
 class DocumentedErrorsAPI(NinjaAPI):
     """A NinjaAPI whose OpenAPI also lists the error responses of every operation."""
 
@@ -92,6 +107,7 @@ api = DocumentedErrorsAPI(
     auth=[BearerTokenAuth(), django_auth],
     urls_namespace="api",
     parser=NulRejectingParser(),
+    docs_decorator=docs_gate,
 )
 
 

@@ -55,9 +55,6 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
 
 INSTALLED_APPS = [
     # Before django.contrib.auth: its ``changepassword`` command replaces Django's (the password
@@ -267,6 +264,38 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
+
+# --- Deployment: TLS proxy, client address, API docs (docs/operations.md) ------------------
+# Origins (scheme://host[:port]) allowed to POST besides the request's own host, e.g. when the
+# proxy rewrites Host: "https://dj.example.gov.cn".
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+# How many reverse proxies we own in front of the app (nginx = 1; a load balancer + nginx = 2).
+# 0 reads REMOTE_ADDR only; N reads the N-th X-Forwarded-For entry from the right, so a
+# client-sent entry is never trusted (dangjian.core.clientip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+# Login lockout records the same address as rate limits and the audit log.
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
+# The header our proxy sets to tell that the client spoke HTTPS. Behind a trusted proxy it
+# defaults to X-Forwarded-Proto (the proxy must set it, overwriting any the client sent);
+# "" turns it off.
+_proxy_ssl_header = os.environ.get(
+    "SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if TRUSTED_PROXY_COUNT else ""
+).strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# Redirect plain HTTP to HTTPS in Django (off by default: the proxy's port 80 redirects, and a
+# health check on loopback stays plain).
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=False)
+# HSTS is only sent on HTTPS responses; production defaults to one year.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", default=False)
+# The OpenAPI document and its Swagger page: public while developing, logged-in users only in
+# production (anonymous visitors get a 404).
+API_DOCS_PUBLIC = _env_bool("API_DOCS_PUBLIC", default=not PRODUCTION)
 
 # --- Background jobs ------------------------------------------------------------------------
 TASKS = {

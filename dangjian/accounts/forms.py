@@ -72,9 +72,7 @@ class GrantForm(StyledFormMixin, forms.Form):
     org = forms.IntegerField(label="组织", widget=forms.HiddenInput)
     role = forms.ChoiceField(label="角色")
     valid_from = forms.DateField(label="生效日期", widget=DateInput())
-    valid_to = forms.DateField(
-        label="失效日期", required=False, widget=DateInput()
-    )
+    valid_to = forms.DateField(label="失效日期", required=False, widget=DateInput())
 
     def __init__(self, *args: object, roles: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -7,15 +7,10 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from dangjian.core.context import client_ip
+from dangjian.core import context
+from dangjian.core.clientip import client_ip
 
 logger = logging.getLogger("dangjian.db")
-
-
-def request_ip(request: HttpRequest) -> str | None:
-    # Behind a trusted proxy, set the proxy to overwrite X-Forwarded-For; we take REMOTE_ADDR
-    # so a client cannot spoof its address into the audit log.
-    return request.META.get("REMOTE_ADDR")
 
 
 class RequestContextMiddleware:
@@ -25,11 +20,11 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = client_ip.set(request_ip(request))
+        token = context.client_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
-            client_ip.reset(token)
+            context.client_ip.reset(token)
 
 
 # --- database busy --------------------------------------------------------------------------

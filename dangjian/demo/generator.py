@@ -74,8 +74,10 @@ class OrgStream:
         today: dt.date,
         first_id: int = 1,
         top_number: int = 1,
+        small: bool = False,
     ):
         self.scale = scale
+        self.small = small
         self.rng = random.Random(seed)
         self.today = today
         self.next_id = first_id
@@ -86,7 +88,7 @@ class OrgStream:
         self.type_counts: Counter[str] = Counter()
 
     def rows(self) -> Iterator[Organization]:
-        root = build_root(self.rng, self.scale)
+        root = build_root(self.rng, self.scale, small=self.small)
         yield from self._emit(root, None, self.top_number, "", 0)
 
     def _emit(

@@ -21,6 +21,11 @@ COUNTY_PROFILE = CountyProfile()
 PROVINCE_COUNTY_PROFILE = CountyProfile(
     towns=(5, 7), streets=(1, 2), villages=(9, 17), communities=(4, 7), unit_scale=0.3
 )
+# ``seed --small``: a county cut to what every page and demo login needs (townships A and B
+# with four villages each, one street), for tests that start a whole server on it.
+SMALL_COUNTY_PROFILE = CountyProfile(
+    towns=(2, 2), streets=(1, 1), villages=(4, 4), communities=(2, 2), unit_scale=0.2
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,8 @@ SCALES = {
 }
 
 
-def build_root(rng: random.Random, scale_name: str) -> Node:
-    """The top node of a scale; deeper levels are lazy."""
+def build_root(rng: random.Random, scale_name: str, *, small: bool = False) -> Node:
+    """The top node of a scale; deeper levels are lazy. ``small`` shrinks the county scale."""
     scale = SCALES[scale_name]
     used: set[str] = set()
     province = names.unique(rng, names.place_stem, used) + "省"
@@ -49,7 +54,7 @@ def build_root(rng: random.Random, scale_name: str) -> Node:
         city_code = f"{province_code}{rng.randint(1, 15):02d}"
         return _county(
             rng,
-            scale.profile,
+            SMALL_COUNTY_PROFILE if small else scale.profile,
             first=True,
             name=names.unique(rng, names.place_stem, used) + "县",
             code=f"{city_code}{rng.randint(21, 29):02d}",

@@ -105,7 +105,5 @@ class BackPayForm(StyledFormMixin, forms.Form):
 
 class ModeForm(StyledFormMixin, forms.Form):
     mode = forms.ChoiceField(label="交纳方式", choices=DuesBranchSetting.Mode.choices)
-    agreed_on = forms.DateField(
-        label="支部同意日期", required=False, widget=DateInput()
-    )
+    agreed_on = forms.DateField(label="支部同意日期", required=False, widget=DateInput())
     note = forms.CharField(label="说明", max_length=200, required=False)

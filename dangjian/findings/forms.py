@@ -32,13 +32,9 @@ class RemedyForm(StyledFormMixin, forms.Form):
 
 class RemedyDoneForm(StyledFormMixin, forms.Form):
     done_on = forms.DateField(label="完成日期", widget=DateInput, initial=timezone.localdate)
-    evidence = forms.CharField(
-        label="整改成效", required=False, widget=Textarea(attrs={"rows": 2})
-    )
+    evidence = forms.CharField(label="整改成效", required=False, widget=Textarea(attrs={"rows": 2}))
     evidence_file = forms.FileField(label="佐证材料（图片或 PDF）", required=False)
 
 
 class VerdictForm(StyledFormMixin, forms.Form):
-    verdict = forms.CharField(
-        label="验收意见", required=False, widget=Textarea(attrs={"rows": 2})
-    )
+    verdict = forms.CharField(label="验收意见", required=False, widget=Textarea(attrs={"rows": 2}))

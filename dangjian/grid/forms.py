@@ -150,9 +150,7 @@ class OpinionForm(StyledFormMixin, forms.Form):
     grid = forms.TypedChoiceField(label="网格", coerce=int, choices=(), widget=forms.HiddenInput)
     collected_on = _date_field("收集日期")
     category = forms.ChoiceField(label="类别", choices=OpinionRecord.Category.choices)
-    content = forms.CharField(
-        label="民意内容", max_length=2000, widget=Textarea(attrs={"rows": 4})
-    )
+    content = forms.CharField(label="民意内容", max_length=2000, widget=Textarea(attrs={"rows": 4}))
     household = forms.TypedChoiceField(
         label="反映住户", coerce=int, required=False, empty_value=None, choices=()
     )
@@ -200,9 +198,7 @@ class MediationForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
         widget=Textarea(attrs={"rows": 2}),
         help_text="每行一人（或用顿号分隔）；保存后加密存储，列表中只显示姓氏",
     )
-    summary = forms.CharField(
-        label="纠纷概要", max_length=2000, widget=Textarea(attrs={"rows": 3})
-    )
+    summary = forms.CharField(label="纠纷概要", max_length=2000, widget=Textarea(attrs={"rows": 3}))
     place = forms.ChoiceField(label="调解地点", choices=Mediation.Place.choices)
     place_detail = forms.CharField(label="地点说明", max_length=100, required=False)
     mediator_users = _checkboxes("调解人（网格员、村干部）")

@@ -305,7 +305,10 @@ def attendance_set(
     if status == Attendance.Status.EXCUSED and not reason:
         raise _invalid("请假需填写事由", "reason_required", "reason")
     before = {"status": row.status, "reason": row.reason}
-    after = {"status": status, "reason": reason[:200] if status == Attendance.Status.EXCUSED else ""}
+    after = {
+        "status": status,
+        "reason": reason[:200] if status == Attendance.Status.EXCUSED else "",
+    }
     changes = field_changes(before, after)
     if not changes:  # setting what is already there changes nothing, not even the audit log
         return row

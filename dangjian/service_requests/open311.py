@@ -47,8 +47,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.accounts.services import token_authenticate
 from dangjian.core.blocklist import BLOCKED_MESSAGE, is_blocked
+from dangjian.core.clientip import client_ip
 from dangjian.core.files import serve_private_file
-from dangjian.core.middleware import request_ip
 from dangjian.core.ratelimit import RateLimitedError, rate_hit
 from dangjian.grid.models import Grid
 from dangjian.orgs.access import may
@@ -254,7 +254,7 @@ def _render(request: HttpRequest, reqs: list[ServiceRequest], viewer: Any) -> Js
 
 
 def _read_limit(request: HttpRequest) -> None:
-    ip = request_ip(request)
+    ip = client_ip(request)
     if ip:
         rate_hit(key=f"open311-read:ip:{ip}", limit=intake.limit("track_per_ip"))
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.clientip import client_ip
 from dangjian.core.forms import add_validation_error
-from dangjian.core.middleware import request_ip
 from dangjian.core.ratelimit import RateLimitedError
 from dangjian.service_requests import intake, public_forms
 from dangjian.service_requests.models import RequestPhoto, RequestState, ServiceRequest
@@ -49,7 +49,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest) -> HttpResponse:
     """点单: the resident's form (POST with ``action=send_code`` only texts the code)."""
-    ip = request_ip(request)
+    ip = client_ip(request)
     if request.method == "POST" and request.POST.get("action") == "send_code":
         return _send_code(request, fragment=False)
     form = public_forms.IntakeForm(request.POST or None, request.FILES or None)
@@ -95,7 +95,7 @@ def _send_code(request: HttpRequest, *, fragment: bool) -> HttpResponse:
     phone = request.POST.get("resident_phone", "")
     message, ok = "", False
     try:
-        intake.intake_send_code(phone=phone, ip=request_ip(request))
+        intake.intake_send_code(phone=phone, ip=client_ip(request))
     except RateLimitedError as exc:
         return _limited(request, exc, fragment=fragment)
     except ValidationError as exc:
@@ -167,7 +167,7 @@ def track(request: HttpRequest) -> HttpResponse:
     req = None
     if form.is_bound and form.is_valid():
         try:
-            intake.intake_lookup_hit(ip=request_ip(request))
+            intake.intake_lookup_hit(ip=client_ip(request))
         except RateLimitedError as exc:
             return _limited(request, exc)
         code = form.cleaned_data["code"].strip().upper()
@@ -191,7 +191,7 @@ def track(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def private(request: HttpRequest, token: str) -> HttpResponse:
     """私密链接: progress with the public notes, and the rating form once work is reported."""
-    ip = request_ip(request)
+    ip = client_ip(request)
     try:
         intake.intake_lookup_hit(ip=ip)
     except RateLimitedError as exc:

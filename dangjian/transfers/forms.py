@@ -66,15 +66,11 @@ class TransferOutForm(TransferFields):
 
 
 class ApproveForm(StyledFormMixin, forms.Form):
-    valid_until = forms.DateField(
-        label="有效期至", required=False, widget=DateInput()
-    )
+    valid_until = forms.DateField(label="有效期至", required=False, widget=DateInput())
 
 
 class AcceptForm(StyledFormMixin, forms.Form):
-    received_on = forms.DateField(
-        label="回执日期", required=False, widget=DateInput()
-    )
+    received_on = forms.DateField(label="回执日期", required=False, widget=DateInput())
     receiver_name = forms.CharField(label="经办人", max_length=50, required=False)
 
 
@@ -90,9 +86,7 @@ class TransferInForm(StyledFormMixin, forms.Form):
     external_unit = forms.CharField(label="转出的党组织（系统外）", max_length=100)
     external_number = forms.CharField(label="介绍信编号", max_length=40, required=False)
     dues_paid_through = MonthField(label="党费交至年月")
-    received_on = forms.DateField(
-        label="接收日期", required=False, widget=DateInput()
-    )
+    received_on = forms.DateField(label="接收日期", required=False, widget=DateInput())
     reason = forms.CharField(
         label="转接原因",
         max_length=200,

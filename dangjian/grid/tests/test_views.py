@@ -265,7 +265,9 @@ def test_grid_edit_can_deactivate(people, login, world):
     client = login(people.village_secretary)
     url = f"/grid/{g.pk}/edit/"
     version = row_version_on(client, url)
-    r = client.post(url, {"name": g.name, "workers": [people.grid_worker.pk], "row_version": version})
+    r = client.post(
+        url, {"name": g.name, "workers": [people.grid_worker.pk], "row_version": version}
+    )
     assert r.status_code == 302
     g.refresh_from_db()
     assert not g.is_active

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -58,6 +59,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
         parser.add_argument("--if-empty", action="store_true", help="已有党组织数据时什么也不做")
         parser.add_argument(
+            "--small",
+            action="store_true",
+            help="只生成两个乡镇、一个街道的小县（测试用；只用于 --scale county）",
+        )
+        parser.add_argument(
             "--until",
             choices=STAGES,
             default=STAGES[-1],
@@ -65,16 +71,29 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # Demo accounts share one published password: never in a real county's database.
+            raise CommandError(
+                "当前是生产环境（DANGJIAN_ENV=production），不能生成演示数据："
+                "演示账号使用公开的密码，会写进真实的数据库。数据库未做任何改动。"
+            )
         scale, seed = options["scale"], options["seed"]
         existing = Organization.objects.count()
         if existing and options["if_empty"]:
             self.stdout.write(f"已有党组织数据（共 {existing} 个），跳过生成演示数据。")
             return
 
+        if options["small"] and scale != "county":
+            raise CommandError("--small 只能与 --scale county 一起使用")
         started = time.monotonic()
         first_id, top_number = next_free()
         stream = OrgStream(
-            scale, seed, today=timezone.localdate(), first_id=first_id, top_number=top_number
+            scale,
+            seed,
+            today=timezone.localdate(),
+            first_id=first_id,
+            top_number=top_number,
+            small=options["small"],
         )
         self.stdout.write(f"开始生成{SCALES[scale].label}演示数据（种子 {seed}）……")
         try:
