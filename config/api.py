@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from dangjian.accounts.api import BearerTokenAuth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import router as core_router
+from dangjian.core.ratelimit import RateLimitedError
 from dangjian.dues.api import router as dues_router
 from dangjian.findings.api import router as findings_router
 from dangjian.grid.api import router as grid_router
@@ -114,6 +115,13 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return _error(request, 400, "invalid", message, fields=fields)
     code = getattr(exc, "code", None) or "invalid"
     return _error(request, 400, code, "；".join(exc.messages))
+
+
+@api.exception_handler(RateLimitedError)
+def on_rate_limited(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
+    response = _error(request, 429, "rate_limited", exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(SchemaValidationError)
