@@ -14,6 +14,9 @@ tells the actor that a number belongs to a party member, and where. So:
 - every hit, in scope or not, is an audit row (``member.id_clash``) with the actor and whether it
   was in scope, never the number.
 
+Inside the actor's scope the answer can still confirm a guessed number; ``id_lookup.py`` counts
+and throttles those lookups for actors without the reveal right (``member_id_clash`` calls it).
+
 The counter and the audit rows must survive the refused write, so callers run these checks
 before they open their own transaction (see ``member_create``).
 """
