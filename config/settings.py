@@ -364,6 +364,15 @@ ID_CLASH_LIMIT: tuple[int, int] = (
     int(os.environ.get("ID_CLASH_WINDOW_SECONDS", 86400)),
 )
 
+# Full-ID lookups inside one's own scope by someone who may not reveal what they could confirm
+# (a member search by a full number; a duplicate check of a number that fits a member they see),
+# per actor per window (count, seconds): past it such lookups are refused before the number is
+# looked up, and the actor is flagged to the organization admins (dangjian.members.id_lookup).
+ID_LOOKUP_LIMIT: tuple[int, int] = (
+    int(os.environ.get("ID_LOOKUP_LIMIT", 10)),
+    int(os.environ.get("ID_LOOKUP_WINDOW_SECONDS", 86400)),
+)
+
 # --- Logging --------------------------------------------------------------------------------
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
 # Every handler carries PersonalDataFilter: ID numbers and phones are masked in every line

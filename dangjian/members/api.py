@@ -53,7 +53,7 @@ def member_list(
         for k, v in locals().items()
         if k not in ("request", "cursor", "limit") and v not in (None, "")
     }
-    qs, _ = selectors.member_filter(viewer=request.user, params=params)
+    qs, _ = selectors.member_filter(viewer=request.user, params=params, surface="api.member.list")
     page = selectors.member_page(qs, cursor=cursor, size=max(1, min(limit, 100)))
     return {"items": page.rows, "next_cursor": page.next_cursor}
 

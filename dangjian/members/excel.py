@@ -41,6 +41,7 @@ from dangjian.core.excel import Exporter, Sheet, Styled
 from dangjian.core.paths import SEGMENT_WIDTH, is_within
 from dangjian.members.access import may_reveal, members_visible_to
 from dangjian.members.id_clash import Clash, id_clash_guard, id_clash_record, refuse_bulk_probe
+from dangjian.members.id_lookup import id_lookup_guard
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels, id_check_digit, normalize_id
 from dangjian.members.services import member_clean, members_bulk_prepare, members_bulk_write
@@ -659,6 +660,10 @@ def _registered_elsewhere(
     whole (``ValidationError``), so an upload cannot answer yes/no for thousands of numbers.
     """
     id_clash_guard(actor=actor, surface="member.import")
+    # Rows whose number fits a member the actor sees but may not reveal count as guesses.
+    id_lookup_guard(
+        actor=actor, surface="member.import", numbers=[r.cleaned["id_number"] for r in good]
+    )
     by_hash = {r.id_hash: r for r in good}
     hashes = list(by_hash)
     visible = members_visible_to(actor)

@@ -31,6 +31,7 @@ from dangjian.core.files import (
     private_file_keep,
     serve_private_file,
 )
+from dangjian.core.ratelimit import RateLimitedError
 from dangjian.members import excel
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_filter
@@ -164,7 +165,7 @@ def member_import_errors(request: HttpRequest, token: str) -> HttpResponseBase:
 
 def _export_queryset(request: HttpRequest) -> QuerySet[Member]:
     """The members the list page shows for the same filters, limited to the export scope."""
-    qs, _ = member_filter(viewer=request.user, params=request.GET)
+    qs, _ = member_filter(viewer=request.user, params=request.GET, surface="member.export")
     return qs.filter(scope_q(request.user, "org_path", action="member.export"))
 
 
@@ -193,9 +194,14 @@ def member_export_view(request: HttpRequest) -> HttpResponse:
                 "may_reveal": bool(scope_roots(viewer, action="member.reveal")),
             },
         )
+    try:
+        queryset = _export_queryset(request)
+    except RateLimitedError as exc:  # a search by full ID number past the limit (id_lookup.py)
+        messages.error(request, exc.message)
+        return redirect("members:list")
     data = excel.member_export(
         viewer=viewer,
-        queryset=_export_queryset(request),
+        queryset=queryset,
         layout=layout,
         reveal=request.GET.get("reveal") == "1",
     )

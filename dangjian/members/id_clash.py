@@ -14,6 +14,9 @@ tells the actor that a number belongs to a party member, and where. So:
 - every hit, in scope or not, is an audit row (``member.id_clash``) with the actor and whether it
   was in scope, never the number.
 
+Inside the actor's scope the answer can still confirm a guessed number; ``id_lookup.py`` counts
+and throttles those lookups for actors without the reveal right (``member_id_clash`` calls it).
+
 The counter and the audit rows must survive the refused write, so callers run these checks
 before they open their own transaction (see ``member_create``).
 """
@@ -26,20 +29,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.utils import timezone
 
-from dangjian.accounts.models import RoleGrant
-from dangjian.accounts.roles import Role
+from dangjian.core import crypto
 from dangjian.core.audit import audit_record
 from dangjian.core.context import client_ip
 from dangjian.core.models import AuditLog
-from dangjian.core.paths import SEGMENT_WIDTH
 from dangjian.core.ratelimit import rate_count, rate_peek, rate_used
-from dangjian.core.services import notify
 from dangjian.members.access import members_visible_to
+from dangjian.members.id_lookup import id_lookup_guard
 from dangjian.members.models import Member
-from dangjian.orgs.access import viewer_grants
+from dangjian.members.probing import county_path, flag_prober
 
 OUTSIDE_MESSAGE = "该公民身份号码已在其他党组织登记，如需转入请办理组织关系转接"
 THROTTLED_CODE = "id_probe_throttled"
@@ -101,7 +100,7 @@ def id_clash_guard(*, actor: Any, surface: str) -> None:
         object_type="members.member",
         object_repr="身份证号查重已暂停（本辖区以外命中过多）",
         changes={"surface": surface},
-        org_path=_county_path(actor),
+        org_path=county_path(actor),
     )
     _flag(actor, surface=surface)
     raise _refused()
@@ -125,10 +124,13 @@ def find_member_clash(*, actor: Any, number_hash: str, exclude: int | None = Non
 
 
 def member_id_clash(
-    *, actor: Any, number_hash: str, surface: str, exclude: int | None = None
+    *, actor: Any, number: str, surface: str, exclude: int | None = None
 ) -> Clash | None:
-    """Guard, look up, and record one duplicate check; the caller words the refusal."""
+    """Guard, look up, and record one duplicate check of a normalised number; the caller words
+    the refusal. A number that fits a member the actor may not reveal is counted (id_lookup.py)."""
     id_clash_guard(actor=actor, surface=surface)
+    id_lookup_guard(actor=actor, surface=surface, numbers=[number])
+    number_hash = crypto.lookup_hash(number)
     clash = find_member_clash(actor=actor, number_hash=number_hash, exclude=exclude)
     if clash is not None:
         id_clash_record(actor=actor, surface=surface, clashes=[clash])
@@ -136,10 +138,10 @@ def member_id_clash(
 
 
 def check_member_id_free(
-    *, actor: Any, number_hash: str, surface: str, exclude: int | None = None
+    *, actor: Any, number: str, surface: str, exclude: int | None = None
 ) -> None:
     """Raise the scope-safe "already registered" error when a current member holds the number."""
-    clash = member_id_clash(actor=actor, number_hash=number_hash, surface=surface, exclude=exclude)
+    clash = member_id_clash(actor=actor, number=number, surface=surface, exclude=exclude)
     if clash is not None:
         raise ValidationError({"id_number": ValidationError(clash.message(), code="duplicate")})
 
@@ -199,58 +201,23 @@ def refuse_bulk_probe(*, actor: Any, surface: str, clashes: list[Clash]) -> None
         object_type="members.member",
         object_repr=f"导入核对被拒绝：本辖区以外已登记 {outside} 人",
         changes={"surface": surface, "outside": outside, "in_scope": len(clashes) - outside},
-        org_path=_county_path(actor),
+        org_path=county_path(actor),
     )
     _flag(actor, surface=surface, count=used + outside)
     raise _refused()
 
 
-def _county_path(actor: Any) -> str:
-    paths = [g.org_path for g in viewer_grants(actor)]
-    return min(paths)[:SEGMENT_WIDTH] if paths else ""
-
-
 def _flag(actor: Any, *, surface: str, count: int | None = None) -> None:
-    """Tell the organization admins above the actor, once per actor and window."""
-    actor_id = getattr(actor, "pk", None)
-    if not actor_id:
-        return
     allowed, seconds = _limit()
-    window = int(timezone.now().timestamp()) // seconds
-    key = f"id-probe:{actor_id}:{window}"
-    if not AuditLog.objects.filter(action="member.id_probe_flagged", object_id=key).exists():
-        audit_record(
-            actor=actor,
-            action="member.id_probe_flagged",
-            object_type="accounts.user",
-            object_id=key,
-            object_repr=f"疑似批量探查党员身份：{getattr(actor, 'name', '') or actor}",
-            changes={"surface": surface, "outside_hits": count, "limit": allowed},
-            org_path=_county_path(actor),
-        )
-    prefixes = {
-        g.org_path[:end]
-        for g in viewer_grants(actor)
-        for end in range(SEGMENT_WIDTH, len(g.org_path) + 1, SEGMENT_WIDTH)
-    }
-    today = timezone.localdate()
-    admins = {
-        g.user
-        for g in RoleGrant.objects.filter(
-            role=Role.ORG_ADMIN, org__path__in=prefixes, valid_from__lte=today
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .exclude(user_id=actor_id)
-        .select_related("user")
-    }
     name = getattr(actor, "name", "") or getattr(actor, "username", "")
-    notify(
-        recipients=admins,
+    flag_prober(
+        actor,
+        kind="id-probe",
+        seconds=seconds,
         title=f"疑似批量探查党员身份：{name}",
         body=(
             f"{name} 核对到的本辖区以外已登记的公民身份号码已达 {allowed} 个，"
             "身份证号查重已对其暂停。详情见审计日志（member.id_clash）。"
         ),
-        url="",
-        dedupe_key=key,
+        changes={"surface": surface, "outside_hits": count, "limit": allowed},
     )

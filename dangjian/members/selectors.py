@@ -12,6 +12,7 @@ from django.utils import timezone
 from dangjian.core import crypto
 from dangjian.core.paths import subtree_q
 from dangjian.members.access import members_visible_to
+from dangjian.members.id_lookup import id_search_check
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
 from dangjian.members.rules import EDUCATION_GROUPS, HAN, check_id_number, education_groups
 from dangjian.members.stats import age_band_birth_years, party_age_band_join_years
@@ -34,17 +35,29 @@ def alert_q(alert: str, today: dt.date, *, within: str | None = None) -> Q | Non
     return alert_conditions(today, within=within).get(alert)
 
 
+def is_id_query(q: str) -> bool:
+    """Is the search text a whole valid 公民身份号码 (searched by its keyed hash)?"""
+    q = q.strip()
+    return len(q) == 18 and check_id_number(q).valid
+
+
 @dataclass
 class MemberFilter:
     org: Organization | None = None
     q: str = ""
+    by_id_number: bool = False  # q is a whole valid 公民身份号码
     applied: dict[str, str] = field(default_factory=dict)
 
 
 def member_filter(
-    *, viewer: Any, params: Any, today: dt.date | None = None
+    *, viewer: Any, params: Any, today: dt.date | None = None, surface: str = "member.list"
 ) -> tuple[QuerySet[Member], MemberFilter]:
-    """The viewer's members narrowed by the allowlisted GET parameters of the list page."""
+    """The viewer's members narrowed by the allowlisted GET parameters of the list page.
+
+    The one read that writes: a search by a full 公民身份号码 is counted and audited here (and
+    past the limit refused with ``RateLimitedError``) when the viewer may not reveal the range
+    searched — every surface that searches members goes through this (members/id_lookup.py).
+    """
     today = today or timezone.localdate()
     former = params.get("status") == "former"
     qs = members_visible_to(viewer, include_former=former)
@@ -62,8 +75,11 @@ def member_filter(
     q = (params.get("q") or "").strip()[:30]
     if q:
         info.q = q
-        check = check_id_number(q) if len(q) == 18 else None
-        if check is not None and check.valid:
+        if is_id_query(q):
+            info.by_id_number = True
+            id_search_check(
+                viewer=viewer, surface=surface, within=info.org.path if info.org else None
+            )
             qs = qs.filter(id_number_hash=crypto.lookup_hash(q.upper()))
         elif q.isascii() and q.isalpha():
             qs = qs.filter(name_initials__startswith=q.lower())

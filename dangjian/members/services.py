@@ -28,6 +28,7 @@ from dangjian.members.id_clash import check_member_id_free
 from dangjian.members.id_clash import id_clash_guard as id_clash_guard
 from dangjian.members.id_clash import id_clash_record as id_clash_record
 from dangjian.members.id_clash import member_id_clash as member_id_clash
+from dangjian.members.id_lookup import id_lookup_guard
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
 from dangjian.members.rules import (
     STATUS_RULES,
@@ -321,8 +322,13 @@ def member_create(
     group: Organization | None = None,
     increase_reason: str = "11",
     surface: str = "member.create",
+    id_checked: bool = False,
 ) -> Member:
-    """Register a member in a branch; the 党统 increase reason goes on the timeline."""
+    """Register a member in a branch; the 党统 increase reason goes on the timeline.
+
+    ``id_checked``: the caller ran ``check_member_id_free`` before opening its own transaction
+    (so the check is not counted twice against the actor's ID-lookup budget).
+    """
     _check_branch(actor, branch, "member.edit")
     _check_group(branch, group)
     if increase_reason not in code_labels("increase"):
@@ -330,9 +336,8 @@ def member_create(
     cleaned = member_clean(data)
     # Before the write transaction: the clash's audit row and the probe counter must outlive
     # the refusal (id_clash.py). The unique constraint still catches a concurrent registration.
-    check_member_id_free(
-        actor=actor, number_hash=crypto.lookup_hash(cleaned["id_number"]), surface=surface
-    )
+    if not id_checked:
+        check_member_id_free(actor=actor, number=cleaned["id_number"], surface=surface)
     return _member_admit(
         actor=actor, branch=branch, group=group, cleaned=cleaned, increase_reason=increase_reason
     )
@@ -483,11 +488,14 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Member
         raise PermissionDenied("您没有维护该党员信息的权限")
     number = normalize_id(str(data.get("id_number") or ""))
     if number and check_id_number(number).valid:
-        number_hash = crypto.lookup_hash(number)
-        if number_hash != member.id_number_hash:  # outside the transaction, as in member_create
+        # Outside the transaction, as in member_create.
+        if crypto.lookup_hash(number) != member.id_number_hash:
             check_member_id_free(
-                actor=actor, number_hash=number_hash, surface="member.update", exclude=member.pk
+                actor=actor, number=number, surface="member.update", exclude=member.pk
             )
+        else:
+            # "Unchanged" is an answer too (the timeline shows no change): counted the same.
+            id_lookup_guard(actor=actor, surface="member.update", numbers=[number])
     return _member_update(actor=actor, member=member, data=data)
 
 

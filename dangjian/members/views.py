@@ -17,12 +17,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.workspace import current_grant
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
+from dangjian.core.ratelimit import RateLimitedError
 from dangjian.members import selectors, services
 from dangjian.members.access import access_dossier_item_by_id, access_member_by_id, may_reveal
 from dangjian.members.forms import (
@@ -88,12 +89,28 @@ def _working_org(request: HttpRequest) -> Organization | None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest) -> HttpResponse:
+    """The filtered list. The filter form posts: a search by a full 公民身份号码 is answered
+    from the POST, so the number never enters a URL (and an access log); any other filter is
+    redirected to its GET address, which pages and can be bookmarked."""
     _require_member_scope(request)
+    source = request.POST if request.method == "POST" else request.GET
+    params = {k: source[k] for k in FILTER_KEYS if source.get(k)}
+    if request.method == "POST" and not selectors.is_id_query(params.get("q", "")):
+        return redirect(f"{reverse('members:list')}?{urlencode(params)}")
     today = timezone.localdate()
-    qs, info = selectors.member_filter(viewer=request.user, params=request.GET, today=today)
-    page = selectors.member_page(qs, cursor=request.GET.get("cursor"))
-    params = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
+    status = 200
+    try:
+        qs, info = selectors.member_filter(
+            viewer=request.user, params=source, today=today, surface="member.list"
+        )
+    except RateLimitedError as exc:
+        messages.error(request, exc.message)
+        qs, info, status = Member.objects.none(), selectors.MemberFilter(q=params["q"]), 429
+    page = selectors.member_page(qs, cursor=source.get("cursor"))
+    if info.by_id_number or status == 429:
+        params.pop("q", None)  # links built from params (paging, export) must not carry it
     labels = code_labels("ethnicity")
     rows = [
         {"m": m, "age": age_on(m.birth_date, today), "ethnicity": labels.get(m.ethnicity, "")}
@@ -118,11 +135,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "org_choices": _org_filter_choices(request.user),
         "can_create": bool(scope_roots(request.user, action="member.edit")),
         "can_import": bool(scope_roots(request.user, action="member.import")),
-        "can_export": bool(scope_roots(request.user, action="member.export")),
+        # A one-person search by ID number has nothing to export, and its link would carry it.
+        "can_export": bool(scope_roots(request.user, action="member.export"))
+        and not info.by_id_number,
     }
     if getattr(request, "htmx", False) and request.GET.get("cursor"):
         return TemplateResponse(request, "members/member_list.html#rows", context)
-    return TemplateResponse(request, "members/member_list.html", context)
+    return TemplateResponse(request, "members/member_list.html", context, status=status)
 
 
 @login_required

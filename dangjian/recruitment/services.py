@@ -165,7 +165,7 @@ def applicant_create(
     # Before the write transaction, so each hit's audit row and the probe counter are kept;
     # a place outside the actor's scope is never named (members/id_clash.py).
     id_hash = crypto.lookup_hash(cleaned["id_number"])
-    clash = member_id_clash(actor=actor, number_hash=id_hash, surface="applicant.create")
+    clash = member_id_clash(actor=actor, number=cleaned["id_number"], surface="applicant.create")
     if clash is not None:
         where = f"（{clash.branch_name}）" if clash.in_scope else ""
         raise _invalid(

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from dangjian.core import crypto
 from dangjian.members.access import members_visible_to
+from dangjian.members.id_lookup import id_search_check
 from dangjian.members.models import Member
 from dangjian.members.rules import normalize_id
 from dangjian.orgs.access import scope_q
@@ -139,7 +140,11 @@ def accepting_branches(*, viewer: Any, q: str, limit: int = 15) -> list[Organiza
 
 
 def requestable_members(*, viewer: Any, q: str, limit: int = 15) -> list[Member]:
-    """Current members the viewer may start a transfer for, by name, initials or ID number."""
+    """Current members the viewer may start a transfer for, by name, initials or ID number.
+
+    A search by a full number is counted and audited like the member list's (and refused with
+    ``RateLimitedError`` past the limit) when the viewer may not reveal it (members/id_lookup.py).
+    """
     q = q.strip()[:50]
     if not q:
         return []
@@ -147,6 +152,7 @@ def requestable_members(*, viewer: Any, q: str, limit: int = 15) -> list[Member]
         scope_q(viewer, "org_path", action="transfer.request"), status=Member.Status.CURRENT
     )
     if len(q) == 18 and q[:17].isdigit():
+        id_search_check(viewer=viewer, surface="transfer.member_picker")
         qs = qs.filter(id_number_hash=crypto.lookup_hash(normalize_id(q)))
     elif q.isascii() and q.isalpha():
         qs = qs.filter(name_initials__startswith=q.lower())

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dangjian.core import crypto
 from dangjian.core.audit import audit_record
 from dangjian.dues.selectors import paid_through_text
 from dangjian.members import rollups
@@ -558,9 +557,7 @@ def transfer_in_external(
     number = normalize_id(str(data.get("id_number") or ""))
     if check_id_number(number).valid:
         # Before the transaction, so the clash's audit row and probe counter are kept.
-        check_member_id_free(
-            actor=actor, number_hash=crypto.lookup_hash(number), surface="transfer.in_external"
-        )
+        check_member_id_free(actor=actor, number=number, surface="transfer.in_external")
     return _transfer_in_external(
         actor=actor,
         to_branch=to_branch,
@@ -606,6 +603,7 @@ def _transfer_in_external(
         data=data,
         increase_reason="21",
         surface="transfer.in_external",
+        id_checked=True,  # checked above (an invalid number fails member_clean first)
     )
     rules.check_dues_month(dues, today=today, joined_on=member.joined_on)
     now = timezone.now()

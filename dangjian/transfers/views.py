@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.forms import add_validation_error
+from dangjian.core.ratelimit import RateLimitedError
 from dangjian.dues.selectors import paid_through_text
 from dangjian.members.access import access_member_by_id
 from dangjian.members.models import Member
@@ -443,9 +444,13 @@ def member_picker(request: HttpRequest) -> HttpResponse:
     _require_any(request.user, "transfer.request")
     q = (request.GET.get("q") or "").strip()[:50]
     target = "transfers:out" if request.GET.get("next") == "out" else "transfers:new"
-    rows = selectors.requestable_members(viewer=request.user, q=q)
+    try:
+        rows, refused = selectors.requestable_members(viewer=request.user, q=q), ""
+    except RateLimitedError as exc:
+        rows, refused = [], exc.message
     return TemplateResponse(
         request,
         "transfers/_member_picker.html",
-        {"rows": rows, "q": q, "target": reverse(target)},
+        # 200 even when refused: htmx swaps only successful answers into the picker.
+        {"rows": rows, "q": q, "target": reverse(target), "refused": refused},
     )

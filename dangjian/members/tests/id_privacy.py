@@ -70,6 +70,19 @@ def workbook_strings(data: bytes) -> list[str]:
     return out
 
 
+def docx_strings(data: bytes) -> list[str]:
+    """Every paragraph, table cell, header and footer of a Word document, as text."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    out = [p.text for p in doc.paragraphs]
+    out += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    for section in doc.sections:
+        for part in (section.header, section.footer):
+            out += [p.text for p in part.paragraphs]
+    return out
+
+
 def candidates(masked: str, birth: dt.date, male: bool) -> int:
     """How many valid numbers agree with a mask, the birth date and the sex shown beside it
     (the worst case: the viewer knows the birth date and sex, and the region if it is shown)."""
