@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.params import Query
 
+from dangjian.core.api_errors import error_responses
 from dangjian.members import selectors, services
 from dangjian.members.access import access_member_by_id
 from dangjian.members.rules import check_id_number
@@ -28,7 +29,12 @@ from dangjian.orgs.access import access_org_by_id
 router = Router(tags=["党员管理"])
 
 
-@router.get("/", response=MemberPageOut, summary="党员名册（筛选、键集分页；敏感信息脱敏）")
+# 429: a search by a full ID number past ID_LOOKUP_LIMIT (members/id_lookup.py).
+@router.get(
+    "/",
+    response={200: MemberPageOut, **error_responses(429)},
+    summary="党员名册（筛选、键集分页；敏感信息脱敏）",
+)
 def member_list(
     request: HttpRequest,
     org: Query[int | None] = None,
