@@ -59,10 +59,12 @@ SKIP_LINK = re.compile(
 )
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
 INTERNAL = re.compile(r"种子文件|待核实|\[(?:reg|local|verify)\]")
-# Codes people read and type back (组织代码 ROOT0001, check-in code EUP9SN, tracking codes) and
-# masked ID numbers (3301**********123X): capitals with digits, never a word.
+# Codes people read and type back (组织代码 ROOT0001, letter numbers QC-2026-000004, tracking
+# codes) and masked ID numbers (3301**********123X): capitals with digits, never a word. A code
+# without digits (a check-in code) is marked translate="no" in its template instead.
 IDENTIFIER = re.compile(
-    r"(?<![A-Za-z0-9])(?=[A-Z0-9]*[0-9])[A-Z0-9]{4,}(?![A-Za-z0-9])|[0-9*]{6,}[Xx](?![A-Za-z])"
+    r"(?<![A-Za-z0-9-])(?=[A-Z0-9-]*[0-9])[A-Z0-9]{2,}(?:-[A-Z0-9]+)*(?![A-Za-z0-9])"
+    r"|[0-9*]{6,}[Xx](?![A-Za-z])"
 )
 CODE_FIRST = re.compile(r"^\s*[0-9]{1,4}[A-Z]?\s+\S")
 

@@ -61,7 +61,6 @@ ACTION_LABELS: dict[str, str] = {
     "member.retired": "登记离退休",
     "member.checkin": "到社区报到",
     "member.transfer_out": "组织关系转出",
-    "member.transfer_in_event": "组织关系转入",
     "member.left": "党员减少（转入历史库）",
     "member.restored": "恢复党籍",
     "member.review": "民主评议处置",
@@ -227,6 +226,7 @@ EXTRA_KEY_LABELS: dict[str, str] = {
     "amount": "金额",
     "reasons": "原因",
     "dissolved_on": "撤销日期",
+    "today": "办理日期",
 }
 OTHER_KEY = "其他内容"
 EMPTY = "空"
