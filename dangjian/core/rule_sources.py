@@ -12,8 +12,8 @@ import re
 
 LOCAL = "本地规定"
 _TAG = re.compile(r"\s*\[(?:reg|local|verify)\]\s*")
-_SEED_NOTE = re.compile(r"[（(][^（）()]*种子文件[^（）()]*[）)]|种子文件\s*[0-9、，, ]+")
-_DOUBT = re.compile(r"[，,；;]?\s*待核实|（可配置）|\(可配置\)")
+_SEED_NOTE = re.compile(r"[（(][^（）()]*种子文件[^（）()]*[）)]|种子文件[^，。；;）)]*")
+_DOUBT = re.compile(r"[，,；;]?\s*(?:待核实|[（(]可配置[）)]|可配置)")
 _LOCAL_WORDS = re.compile(r"^(?:地方通行做法|地方做法|常见做法|地方规定)")
 _EDGES = " \t\r\n，,；;：:。"
 
