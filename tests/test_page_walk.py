@@ -51,7 +51,25 @@ PER_SHAPE = 2
 MAX_LINKS = 60
 # Words a Chinese user reads as they are (product and format names, common abbreviations).
 ALLOWED_WORDS = frozenset(
-    {"PDF", "Excel", "API", "ID", "QR", "IP", "MB", "KB", "docx", "xlsx", "Ctrl", "SMS", "URL", "Word", "WPS", "Tabler", "OK"}
+    {
+        "PDF",
+        "Excel",
+        "API",
+        "ID",
+        "QR",
+        "IP",
+        "MB",
+        "KB",
+        "docx",
+        "xlsx",
+        "Ctrl",
+        "SMS",
+        "URL",
+        "Word",
+        "WPS",
+        "Tabler",
+        "OK",
+    }
 )
 # Links never followed: leaving the session, files to download, machine endpoints.
 SKIP_LINK = re.compile(
@@ -79,7 +97,9 @@ def _populate(tree: Any, people: Any) -> None:
     make_member(actor, tree.bureau, name="周文")
 
     now = timezone.now().replace(second=0, microsecond=0)
-    draft = make_meeting(people.village_secretary, tree.village_a1, held_at=now - dt.timedelta(days=3))
+    draft = make_meeting(
+        people.village_secretary, tree.village_a1, held_at=now - dt.timedelta(days=3)
+    )
     submitted = make_meeting(
         people.village_secretary,
         tree.village_a1,
@@ -242,5 +262,7 @@ def test_the_text_scan_catches_what_it_is_for() -> None:
     assert "内部标记：待核实" in wrong
     assert "选项带代码：'01 汉族'" in wrong
     assert not any("var" in w for w in wrong)
-    _, fine = _problems("/", "<html><body><p>导出 Excel、下载 PDF</p><a title='x'>共 3 人</a></body></html>")
+    _, fine = _problems(
+        "/", "<html><body><p>导出 Excel、下载 PDF</p><a title='x'>共 3 人</a></body></html>"
+    )
     assert fine == []

@@ -13,7 +13,7 @@ import re
 LOCAL = "本地规定"
 _TAG = re.compile(r"\s*\[(?:reg|local|verify)\]\s*")
 _SEED_NOTE = re.compile(r"[（(][^（）()]*种子文件[^（）()]*[）)]|种子文件[^，。；;）)]*")
-_DOUBT = re.compile(r"[，,；;]?\s*(?:待核实|[（(]可配置[）)]|可配置)")
+_DOUBT = re.compile(r"[（(]\s*(?:待核实|可配置)\s*[）)]|[，,；;]?\s*(?:待核实|可配置)")
 _LOCAL_WORDS = re.compile(r"^(?:地方通行做法|地方做法|常见做法|地方规定)")
 _EDGES = " \t\r\n，,；;：:。"
 
@@ -29,5 +29,8 @@ def rule_source_text(source: str | None, tag: str = "") -> str:
     if not text:
         return LOCAL
     if local and "《" not in text and not text.startswith(LOCAL):
+        # An article alone (第八条: the regulation's article, the number set locally).
+        if text.startswith(("第", "党章")):
+            return f"{text}（{LOCAL}）"
         return f"{LOCAL}：{text}"
     return text

@@ -330,5 +330,3 @@ def audit(request: HttpRequest) -> HttpResponse:
     if _htmx(request) and before:
         return TemplateResponse(request, "orgs/audit_list.html#rows", context)
     return TemplateResponse(request, "orgs/audit_list.html", context)
-
-

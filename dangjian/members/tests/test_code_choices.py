@@ -12,7 +12,16 @@ def test_code_table_choices_show_labels_only(db) -> None:
     choices = dict(code_choices("ethnicity"))
     assert choices["01"] == "汉族"
     assert choices[""] == "请选择"
-    for table in ("sex", "ethnicity", "education", "job", "marital", "health", "degree", "party_post"):
+    for table in (
+        "sex",
+        "ethnicity",
+        "education",
+        "job",
+        "marital",
+        "health",
+        "degree",
+        "party_post",
+    ):
         for code, label in code_choices(table, blank=False):
             assert label == code_labels(table)[code]
             assert not re.match(r"^[0-9]{1,4}[A-Z]?\s", label), label
