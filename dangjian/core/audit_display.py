@@ -172,6 +172,39 @@ ACTION_LABELS: dict[str, str] = {
 }
 OTHER_ACTION = "其他操作"
 
+# The audit page's filter: one group per capability (the filter matches a prefix).
+ACTION_GROUPS: dict[str, str] = {
+    "org.": "党组织",
+    "member.": "党员管理",
+    "transfer.": "组织关系转接",
+    "meeting": "组织生活",
+    "review.": "民主评议",
+    "opinion.": "群众意见",
+    "finding.": "问题整改",
+    "recruit.": "发展党员",
+    "points.": "积分管理",
+    "dues.": "党费收缴",
+    "grid.": "网格",
+    "household.": "住户与联户",
+    "anchor.": "党员中心户",
+    "worthy.": "乡贤能人",
+    "mediation.": "矛盾调解",
+    "request.": "群众诉求",
+    "user.": "用户",
+    "grant.": "角色授权",
+    "token.": "API 令牌",
+    "calendar.": "节假日",
+    "blocklist.": "黑名单",
+}
+
+
+def action_filter_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(prefix, group label, [(action, label)]) for the filter's option groups."""
+    return [
+        (prefix, label, [(a, t) for a, t in ACTION_LABELS.items() if a.startswith(prefix)])
+        for prefix, label in ACTION_GROUPS.items()
+    ]
+
 # Keys that services write into ``changes`` and that are not a field of the row's model.
 EXTRA_KEY_LABELS: dict[str, str] = {
     "result": "结果",

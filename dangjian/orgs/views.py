@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from dangjian.accounts.workspace import current_grant
 from dangjian.core import selectors as core_selectors
 from dangjian.core import todo
-from dangjian.core.audit_display import ACTION_LABELS, audit_entries_display
+from dangjian.core.audit_display import action_filter_groups, audit_entries_display
 from dangjian.core.forms import add_validation_error
 from dangjian.core.workdays import add_months
 from dangjian.orgs import selectors, services
@@ -325,7 +325,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "action": action,
         "next_before": rows[-1].id if more and rows else None,
         "crumbs": [{"label": "审计日志", "url": ""}],
-        "actions": ACTION_LABELS,
+        "action_groups": action_filter_groups(),
     }
     if _htmx(request) and before:
         return TemplateResponse(request, "orgs/audit_list.html#rows", context)

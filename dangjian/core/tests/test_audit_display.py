@@ -269,3 +269,10 @@ def test_the_audit_page_shows_no_codes(login, people, tree) -> None:
     assert "已升级督办" in html
     for code in ("request.escalate", "escalation_level", "['", "None", "escalated"):
         assert code not in html.split("<tbody")[1], code
+
+
+def test_every_named_action_is_in_one_filter_group() -> None:
+    from dangjian.core.audit_display import action_filter_groups
+
+    grouped = [a for _, _, items in action_filter_groups() for a, _ in items]
+    assert sorted(grouped) == sorted(ACTION_LABELS)  # each once, none left out
