@@ -205,6 +205,7 @@ def action_filter_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
         for prefix, label in ACTION_GROUPS.items()
     ]
 
+
 # Keys that services write into ``changes`` and that are not a field of the row's model.
 EXTRA_KEY_LABELS: dict[str, str] = {
     "result": "结果",
