@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django import forms
 from django.contrib import messages
@@ -20,8 +19,6 @@ from dangjian.core import blocklist, selectors, services
 from dangjian.core.forms import DateInput, StyledFormMixin, add_validation_error
 from dangjian.core.models import BlockEntry, CalendarDay
 
-logger = logging.getLogger(__name__)
-
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     """An error page; a signed-in user keeps the sidebar and top bar, so they are not lost."""
@@ -33,7 +30,9 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
                 request, "errors/error.html", {**context, "layout": "base.html"}, status=status
             )
         except Exception:  # noqa: BLE001 — the layout needs the database; the bare page does not
-            logger.exception("error page layout failed; serving the bare page")
+            import logging  # only on this rare path
+
+            logging.getLogger(__name__).exception("error page layout failed; bare page served")
     # Without the request: no context processors, so nothing here can fail on the database.
     return HttpResponse(render_to_string("errors/error.html", context), status=status)
 
