@@ -29,6 +29,8 @@ ACTION_LABELS: dict[str, str] = {
     "grant.end": "终止角色",
     "token.create": "新建 API 令牌",
     "token.revoke": "吊销 API 令牌",
+    "token.create_refused": "新建 API 令牌被拒绝",
+    "user.password_change": "修改密码",
     "calendar.set": "维护节假日",
     "calendar.delete": "删除节假日",
     "blocklist.add": "加入黑名单",
@@ -65,6 +67,10 @@ ACTION_LABELS: dict[str, str] = {
     "member.restored": "恢复党籍",
     "member.review": "民主评议处置",
     "member.revealed": "查看敏感信息",
+    "member.id_lookup": "按身份证号查询党员",
+    "member.id_lookup_refused": "按身份证号查询被暂停",
+    "member.id_probe_flagged": "疑似逐一试探身份证号",
+    "member.id_probe_refused": "身份证号核对被暂停",
     # transfers
     "transfer.request": "申请组织关系转接",
     "transfer.approve": "审批组织关系转接",
@@ -261,6 +267,9 @@ EXTRA_KEY_LABELS: dict[str, str] = {
     "reasons": "原因",
     "dissolved_on": "撤销日期",
     "today": "办理日期",
+    "surface": "查询入口",
+    "lookups": "查询次数",
+    "limit": "上限",
 }
 OTHER_KEY = "其他内容"
 EMPTY = "空"
