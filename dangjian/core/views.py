@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,12 +23,20 @@ from dangjian.core.models import BlockEntry, CalendarDay
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    return render(
-        request,
-        "errors/error.html",
-        {"status": status, "title": title, "message": message},
-        status=status,
-    )
+    """An error page; a signed-in user keeps the sidebar and top bar, so they are not lost."""
+    context = {"status": status, "title": title, "message": message}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        try:
+            return render(
+                request, "errors/error.html", {**context, "layout": "base.html"}, status=status
+            )
+        except Exception:  # noqa: BLE001 — the layout needs the database; the bare page does not
+            import logging  # only on this rare path
+
+            logging.getLogger(__name__).exception("error page layout failed; bare page served")
+    # Without the request: no context processors, so nothing here can fail on the database.
+    return HttpResponse(render_to_string("errors/error.html", context), status=status)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -180,6 +180,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     summary = selectors.org_summary(org=org, month=month, today=today, alerts=alerts)
     context.update(
         summary=summary,
+        # 上级组织 only when the viewer may open it: a link to a page that answers 404 is broken.
+        parent_visible=org.parent_id is not None
+        and org.parent is not None
+        and may(request.user, "dues.view", org.parent),
         alerts=alerts[:50],
         alerts_total=len(alerts),
         reductions=selectors.reductions_open(org=org),

@@ -12,7 +12,8 @@ from dangjian.members.rules import code_labels
 
 
 def code_choices(table: str, *, blank: bool = True) -> list[tuple[str, str]]:
-    items = [(c, f"{c} {label}") for c, label in code_labels(table).items()]
+    # Labels only: the codes are for exports and the API, not for the people choosing.
+    items = list(code_labels(table).items())
     return ([("", "请选择")] if blank else []) + items
 
 

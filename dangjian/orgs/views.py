@@ -20,6 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from dangjian.accounts.workspace import current_grant
 from dangjian.core import selectors as core_selectors
 from dangjian.core import todo
+from dangjian.core.audit_display import action_filter_groups, audit_entries_display
 from dangjian.core.forms import add_validation_error
 from dangjian.core.workdays import add_months
 from dangjian.orgs import selectors, services
@@ -320,28 +321,12 @@ def audit(request: HttpRequest) -> HttpResponse:
     rows = rows[:50]
     context = {
         "nav_active": "audit",
-        "rows": rows,
+        "entries": audit_entries_display(rows),
         "action": action,
         "next_before": rows[-1].id if more and rows else None,
         "crumbs": [{"label": "审计日志", "url": ""}],
-        "actions": AUDIT_ACTION_LABELS,
+        "action_groups": action_filter_groups(),
     }
     if _htmx(request) and before:
         return TemplateResponse(request, "orgs/audit_list.html#rows", context)
     return TemplateResponse(request, "orgs/audit_list.html", context)
-
-
-AUDIT_ACTION_LABELS = {
-    "org.create": "新建组织",
-    "org.update": "修改组织",
-    "org.move": "调整隶属关系",
-    "org.dissolve": "撤销组织",
-    "org.link": "建立联建关系",
-    "org.link_end": "结束联建关系",
-    "grant.create": "授予角色",
-    "grant.end": "终止角色",
-    "token.create": "新建 API 令牌",
-    "token.revoke": "吊销 API 令牌",
-    "calendar.set": "维护节假日",
-    "calendar.delete": "删除节假日",
-}

@@ -149,6 +149,23 @@ def test_county_summary_drills_down(login: Any, people: Any, tree: Any, roll: An
     assert f"?org={tree.village_a1.pk}" in r.content.decode()
 
 
+def test_summary_links_to_the_upper_organization_only_when_the_viewer_may_open_it(
+    login: Any, people: Any, tree: Any, roll: Any
+) -> None:
+    # The township worker's scope ends at the township: 上级组织 (the county) would be a 404.
+    worker = login(people.township_a)
+    html = worker.get(f"/dues/?org={tree.township_a.pk}").content.decode()
+    assert "上级组织" not in html
+    assert f"?org={tree.county.pk}&amp;" not in html
+    assert worker.get(f"/dues/?org={tree.county.pk}").status_code == 404
+    # The county administrator may open the county: the link is there and it works.
+    admin = login(people.county_admin)
+    html = admin.get(f"/dues/?org={tree.township_a.pk}").content.decode()
+    assert "上级组织" in html
+    assert f"?org={tree.county.pk}&amp;" in html
+    assert admin.get(f"/dues/?org={tree.county.pk}").status_code == 200
+
+
 def test_summary_query_count_is_constant(
     login: Any, people: Any, tree: Any, roll: Any, django_assert_max_num_queries: Any
 ) -> None:
