@@ -68,7 +68,8 @@ def notice_body(req: ServiceRequest, action: str) -> str:
         "rating_due": _date(due) if due else "评价期限",
         "reason": CloseReason(req.close_reason).label if req.close_reason else "未解决",
     }
-    return rules.NOTICE_SIGNATURE + template.format_map(values) + rules.NOTICE_OPT_OUT
+    # A space after the link: phones end a link at whitespace, not at the next Chinese character.
+    return f"{rules.NOTICE_SIGNATURE}{template.format_map(values)} {rules.NOTICE_OPT_OUT}"
 
 
 def notice_queue(*, req: ServiceRequest, event: RequestEvent) -> ResidentNotice | None:

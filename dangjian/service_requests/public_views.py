@@ -259,7 +259,6 @@ def sms_preference(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("public_requests:private", token=token)
 
 
-@never_cache
 @require_GET
 def photo(request: HttpRequest, token: str, photo_id: int) -> HttpResponseBase:
     """A 晒单 photo staff marked 对群众公开, to the holder of the request's private link.
