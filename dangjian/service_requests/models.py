@@ -474,9 +474,7 @@ class ResidentNotice(models.Model):
         RequestEvent, verbose_name="办理记录", on_delete=models.CASCADE, related_name="notice"
     )
     action = models.CharField("操作", max_length=20)
-    status = models.CharField(
-        "状态", max_length=12, choices=Status.choices, default=Status.PENDING
-    )
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     created_at = models.DateTimeField("时间")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)

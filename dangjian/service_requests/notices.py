@@ -100,7 +100,10 @@ def notice_deliver(*, notice_id: int) -> str:
         pk=notice_id, status__in=(Status.PENDING, Status.FAILED), attempts__lt=MAX_ATTEMPTS
     ).update(status=Status.SENDING, attempts=F("attempts") + 1)
     if not claimed:
-        return ResidentNotice.objects.filter(pk=notice_id).values_list("status", flat=True).first() or ""
+        return (
+            ResidentNotice.objects.filter(pk=notice_id).values_list("status", flat=True).first()
+            or ""
+        )
     notice = ResidentNotice.objects.select_related("request").get(pk=notice_id)
     req = notice.request
     status = Status.SENT

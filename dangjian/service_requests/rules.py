@@ -137,7 +137,9 @@ TRANSITIONS: dict[str, Transition] = {
 STATE_LABELS = dict(S.choices)
 
 # 点单 is not a transition of the table, but it is the message that brings the private link.
-SUBMIT_NOTICE = "您的诉求已受理，受理编号 {code}。查看进度、办结后评价请打开私密链接（请勿转发）：{link}"
+SUBMIT_NOTICE = (
+    "您的诉求已受理，受理编号 {code}。查看进度、办结后评价请打开私密链接（请勿转发）：{link}"
+)
 # Every message starts with the signature and ends with how to stop them.
 NOTICE_SIGNATURE = "【智慧党建】"
 NOTICE_OPT_OUT = "不想再收到短信，可在链接页点“退订短信”。"

@@ -5,44 +5,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('service_requests', '0007_event_public_note_backfill'),
+        ("service_requests", "0007_event_public_note_backfill"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='requestphoto',
-            name='public',
-            field=models.BooleanField(default=False, verbose_name='对群众公开'),
+            model_name="requestphoto",
+            name="public",
+            field=models.BooleanField(default=False, verbose_name="对群众公开"),
         ),
         migrations.AddField(
-            model_name='servicerequest',
-            name='sms_opt_out_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='退订短信时间'),
+            model_name="servicerequest",
+            name="sms_opt_out_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="退订短信时间"),
         ),
         migrations.AddField(
-            model_name='servicerequest',
-            name='token_enc',
-            field=models.TextField(blank=True, verbose_name='查询评价链接（密文）'),
+            model_name="servicerequest",
+            name="token_enc",
+            field=models.TextField(blank=True, verbose_name="查询评价链接（密文）"),
         ),
         migrations.CreateModel(
-            name='ResidentNotice',
+            name="ResidentNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20, verbose_name='操作')),
-                ('status', models.CharField(choices=[('pending', '待发送'), ('sending', '发送中'), ('sent', '已发送'), ('opted_out', '群众已退订，未发送'), ('limited', '超过发送频次，未发送'), ('failed', '发送失败')], default='pending', max_length=12, verbose_name='状态')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='发送次数')),
-                ('created_at', models.DateTimeField(verbose_name='时间')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='发送时间')),
-                ('event', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notice', to='service_requests.requestevent', verbose_name='办理记录')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='service_requests.servicerequest', verbose_name='诉求')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=20, verbose_name="操作")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待发送"),
+                            ("sending", "发送中"),
+                            ("sent", "已发送"),
+                            ("opted_out", "群众已退订，未发送"),
+                            ("limited", "超过发送频次，未发送"),
+                            ("failed", "发送失败"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="发送次数")),
+                ("created_at", models.DateTimeField(verbose_name="时间")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="发送时间")),
+                (
+                    "event",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notice",
+                        to="service_requests.requestevent",
+                        verbose_name="办理记录",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="service_requests.servicerequest",
+                        verbose_name="诉求",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '群众短信通知',
-                'verbose_name_plural': '群众短信通知',
-                'ordering': ['request_id', 'id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='sr_notice_status')],
+                "verbose_name": "群众短信通知",
+                "verbose_name_plural": "群众短信通知",
+                "ordering": ["request_id", "id"],
+                "indexes": [models.Index(fields=["status", "created_at"], name="sr_notice_status")],
             },
         ),
     ]

@@ -183,7 +183,11 @@ def test_the_event_is_the_unique_key_of_a_notice(grid, sent):
 def test_steps_the_table_does_not_mark_text_nothing(grid, people, doer, outbox, sent):
     req = drive(_fresh(grid, sent), "claimed", people=people, member=doer)
     outbox.clear()
-    sent(lambda: services.request_dispatch(actor=people.village_secretary, request=req, members=[doer]))
+    sent(
+        lambda: services.request_dispatch(
+            actor=people.village_secretary, request=req, members=[doer]
+        )
+    )
     sent(lambda: services.request_start(actor=people.village_secretary, request=req))
     sent(lambda: services.request_escalate(actor=people.township_a, request=req, note="督办"))
     assert _to() == []
