@@ -294,6 +294,13 @@ def test_opting_out_on_the_private_page_stops_every_message(
     ]  # fmt: skip
 
 
+def test_staff_see_that_the_resident_opted_out(client, login, grid, people, sent):
+    req = _fresh(grid, sent)
+    client.post(f"/s/r/{req._raw_token}/sms/", {"receive": "0"})
+    html = login(people.village_secretary).get(f"/requests/{req.pk}/").content.decode()
+    assert "已退订短信提醒" in html
+
+
 def test_a_queued_message_is_not_sent_after_opting_out(grid, people, outbox, sent, client):
     req = _fresh(grid, sent)
     token = req._raw_token
