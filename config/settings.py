@@ -349,7 +349,18 @@ INTAKE_LIMITS: dict[str, tuple[int, int]] = {
     "track_per_ip": (60, 600),  # tracking-code and private-link look-ups per 10 minutes
     "rate_per_ip": (20, 3600),  # rating attempts per hour
     "open311_submit_per_key": (300, 3600),  # Open311 submissions per api_key per hour
+    # Text messages about a request's progress (受理、领单、晒单 …) to one phone per day; past
+    # it a notice is recorded as not sent (a resident with several requests, or a loop gone
+    # wrong, never floods a phone).
+    "notice_per_phone": (10, 86400),
 }
+# The site's address as residents reach it, for the private link in their text messages
+# (no request to read a host from when a grid worker's claim sends the notice).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+if not PUBLIC_BASE_URL:
+    if PRODUCTION:
+        raise RuntimeError("DANGJIAN_ENV=production 时必须设置环境变量 PUBLIC_BASE_URL")
+    PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 # Who keeps the blocklist: ``gate(viewer) -> bool`` (core cannot import the access root).
 BLOCKLIST_GATE = "dangjian.service_requests.intake.may_manage_blocklist"
 

@@ -5,6 +5,11 @@ here until it registers a gated view (``core.files.register_file_gate``) and thi
 how to build one of its rows. For each: the personas who may see the row get the bytes with
 private, no-sniff, sandboxed headers; a persona of another scope gets 404; an anonymous user is
 sent to the login page and never gets the bytes.
+
+Some rows are also served through a capability link (a resident's private link, no account):
+``core.files.register_link_file_gate``. Each such route is walked too: the link holder gets
+the bytes with the same headers; a row the link may not show, another row's link and an
+unknown link get 404.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.files import file_fields, file_gates, file_url
+from dangjian.core.files import (
+    file_fields,
+    file_gates,
+    file_url,
+    link_file_gates,
+    link_file_url,
+)
 from dangjian.core.tests.sample_files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +232,74 @@ def test_no_public_media_mount(client, tree, people, settings, tmp_path):
     row, allowed, _ = _meeting_file(tree, people)
     client.force_login(getattr(people, allowed[0]), backend=BACKEND)
     assert client.get(f"/media/{row.file.name}").status_code == 404
+
+
+# --- capability-link gates ---------------------------------------------------------------------
+
+# Each builder returns (row, the link's token, rows of the same kind the link must not open,
+# tokens that must not open the row).
+LinkBuilt = tuple[Any, str, list[Any], list[str]]
+
+
+def _resident_photo(tree: Any, people: Any) -> LinkBuilt:
+    from dangjian.grid.tests.factories import make_grid
+    from dangjian.service_requests.models import RequestPhoto
+    from dangjian.service_requests.tests.factories import submit
+
+    grid = make_grid(tree.village_a1, "第一网格", workers=[people.grid_worker])
+    req, token = submit(grid)
+    other, other_token = submit(grid, description="另一件事")
+    row = RequestPhoto.objects.create(
+        request=req, stage=RequestPhoto.Stage.REPORT, round=1, public=True,
+        file=_file("办结.png", PNG),
+    )  # fmt: skip
+    hidden = [
+        # Not marked 对群众公开; the resident's own upload; another request's public photo.
+        RequestPhoto.objects.create(request=req, stage="report", round=1, file=_file("a.png", PNG)),
+        RequestPhoto.objects.create(request=req, stage="submit", file=_file("b.png", PNG)),
+        RequestPhoto.objects.create(
+            request=other, stage="report", round=1, public=True, file=_file("c.png", PNG)
+        ),
+    ]
+    return row, token, hidden, [other_token, "x" * 32]
+
+
+LINK_BUILDERS: dict[str, Callable[[Any, Any], LinkBuilt]] = {
+    "public_requests:photo": _resident_photo,
+}
+LINK_GATES = sorted(link_file_gates())
+
+
+def test_every_link_gate_is_walked():
+    assert "public_requests:photo" in LINK_GATES
+    for name in LINK_GATES:
+        assert name in LINK_BUILDERS, f"{name}: teach tests/test_private_files.py to build one"
+
+
+@pytest.mark.parametrize("url_name", LINK_GATES)
+def test_a_link_gated_file_goes_only_to_the_holder_of_its_link(
+    url_name, tree, people, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    row, token, hidden, wrong_tokens = LINK_BUILDERS[url_name](tree, people)
+    gate = link_file_gates()[url_name]
+    with getattr(row, gate.field).open("rb") as fh:
+        data = fh.read()
+
+    response = _client().get(link_file_url(url_name, token, row))
+    assert response.status_code == 200
+    assert _body(response) == data
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert not response["Content-Type"].startswith("text/")
+
+    for other in hidden:
+        assert _client().get(link_file_url(url_name, token, other)).status_code == 404
+    for wrong in wrong_tokens:
+        response = _client().get(link_file_url(url_name, wrong, row))
+        assert response.status_code == 404
+        assert data not in _body(response)
+    # Staff logged in without the link get nothing through this route either.
+    staff = _client(people.village_secretary).get(link_file_url(url_name, wrong_tokens[-1], row))
+    assert staff.status_code == 404

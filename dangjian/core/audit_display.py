@@ -171,6 +171,8 @@ ACTION_LABELS: dict[str, str] = {
     "request.reopen": "不满意重办",
     "request.reopen_by_staff": "重新办理",
     "request.close": "结单",
+    "request.sms_opt_out": "群众退订短信提醒",
+    "request.sms_resume": "群众恢复短信提醒",
     "request.close_unresolved": "未解决关闭",
     "request.escalate": "升级督办",
     "request.transfer": "转办",

@@ -160,6 +160,39 @@ def file_url(row: models.Model, field: str) -> str:
     return reverse(gate.url_name, args=[row.pk])
 
 
+# A second kind of gate over the same rows: a capability link held by someone without an
+# account (a resident's private link to their request). The view takes the link's token and
+# the row's pk, checks that the token opens the row's parent and that the row may be shown
+# through it, and answers 404 otherwise. Registered like the login gates, so the file-gate
+# test walks these too.
+
+
+@dataclass(frozen=True)
+class LinkFileGate:
+    model_label: str
+    field: str
+    url_name: str  # reversed with (token, row pk)
+
+
+_LINK_GATES: dict[str, LinkFileGate] = {}
+
+
+def register_link_file_gate(model: type[models.Model], field: str, url_name: str) -> None:
+    """Declare that ``model.field`` is also served to a link holder by ``url_name``."""
+    model._meta.get_field(field)
+    _LINK_GATES[url_name] = LinkFileGate(model._meta.label_lower, field, url_name)
+
+
+def link_file_gates() -> dict[str, LinkFileGate]:
+    return dict(_LINK_GATES)
+
+
+def link_file_url(url_name: str, token: str, row: models.Model) -> str:
+    """The URL of a row's file through a capability link gate."""
+    gate = _LINK_GATES[url_name]
+    return reverse(gate.url_name, args=[token, row.pk])
+
+
 def file_fields(model: type[models.Model]) -> list[str]:
     """The names of a model's own file fields (FileField and ImageField)."""
     return [

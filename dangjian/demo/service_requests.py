@@ -601,4 +601,5 @@ def _write(
         s.add(RequestPhoto, {
             "id": s.new_id(RequestPhoto), "request_id": rid, "stage": "report", "round": n + 1,
             "file": s.photos[(rid + n) % len(s.photos)], "uploaded_by_id": None,
+            "public": True,  # synthetic pictures: the demo residents see their 晒单 photos
         })  # fmt: skip

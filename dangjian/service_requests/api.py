@@ -267,6 +267,7 @@ def request_report(request: HttpRequest, request_id: int, payload: ReportIn) -> 
         note=payload.note,
         note_public=payload.note_public,
         photos=_decode_photos(payload.photos),
+        photos_public=payload.photos_public,
     )
     return _detail_out(request, req)
 

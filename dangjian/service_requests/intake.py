@@ -146,6 +146,17 @@ def intake_lookup_hit(*, ip: str | None) -> None:
         rate_hit(key=f"intake-track:ip:{ip}", limit=limit("track_per_ip"))
 
 
+def intake_lookup_exhausted(*, ip: str | None) -> bool:
+    """True when ``ip`` has used up its look-ups (nothing is counted)."""
+    return bool(ip) and rate_peek(key=f"intake-track:ip:{ip}", limit=limit("track_per_ip"))
+
+
+def intake_lookup_miss(*, ip: str | None) -> None:
+    """Count a failed private-link look-up (a photo route hit with a wrong link or photo)."""
+    if ip:
+        rate_count(key=f"intake-track:ip:{ip}", seconds=limit("track_per_ip")[1])
+
+
 # --- what residents and integrations read -------------------------------------------------
 
 # Each history entry as residents read it: the step, never the staff member's name.

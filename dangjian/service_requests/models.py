@@ -241,6 +241,11 @@ class ServiceRequest(OrgPathCopy, TimeStampedModel):
     rating_due_at = models.DateTimeField("评价期限", null=True, blank=True)
     token_hash = models.CharField("查询评价链接摘要", max_length=64, unique=True)
     token_expires_at = models.DateTimeField("链接有效期至")
+    # The raw link token, Fernet-encrypted like the phone: the resident's later text messages
+    # (领单, 晒单待评价 …) must carry the same private link. Empty for rows made before.
+    token_enc = models.TextField("查询评价链接（密文）", blank=True)
+    # The resident clicked 退订短信 on the private page: no more text messages for this request.
+    sms_opt_out_at = models.DateTimeField("退订短信时间", null=True, blank=True)
 
     solved_at = models.DateTimeField("解决时间", null=True, blank=True)
     closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
@@ -427,6 +432,9 @@ class RequestPhoto(TimeStampedModel):
     stage = models.CharField("环节", max_length=10, choices=Stage.choices)
     round = models.PositiveSmallIntegerField("晒单轮次", default=0)
     file = models.FileField("照片", upload_to="requests/%Y/%m/")
+    # Staff tick 对群众公开 when uploading a 晒单 photo; only then does the resident see it
+    # through the private link (``public_requests:photo``). Internal by default.
+    public = models.BooleanField("对群众公开", default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",
@@ -442,3 +450,39 @@ class RequestPhoto(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.file.name or "")
+
+
+class ResidentNotice(models.Model):
+    """A text message to the resident about one history entry (点单, 领单, 晒单 …).
+
+    One per event at most (the event is the unique key), so a retried delivery never texts
+    twice. The body is not stored: it carries the private link, which is rebuilt when sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        OPTED_OUT = "opted_out", "群众已退订，未发送"
+        LIMITED = "limited", "超过发送频次，未发送"
+        FAILED = "failed", "发送失败"
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name="诉求", on_delete=models.CASCADE, related_name="notices"
+    )
+    event = models.OneToOneField(
+        RequestEvent, verbose_name="办理记录", on_delete=models.CASCADE, related_name="notice"
+    )
+    action = models.CharField("操作", max_length=20)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    created_at = models.DateTimeField("时间")
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "群众短信通知"
+        ordering = ["request_id", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="sr_notice_status")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action} {self.status}"

@@ -15,4 +15,6 @@ urlpatterns = [
     path("submitted/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
     path("r/<str:token>/", views.private, name="private"),
+    path("r/<str:token>/sms/", views.sms_preference, name="sms_preference"),
+    path("r/<str:token>/photo/<int:photo_id>/", views.photo, name="photo"),
 ]

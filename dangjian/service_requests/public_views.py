@@ -7,8 +7,7 @@ fragment an HTMX request swaps in); bad input re-renders the form with the messa
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,11 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.clientip import client_ip
+from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.ratelimit import RateLimitedError
 from dangjian.service_requests import intake, public_forms
 from dangjian.service_requests.models import RequestPhoto, RequestState, ServiceRequest
-from dangjian.service_requests.services import request_for_token
+from dangjian.service_requests.services import request_for_token, request_sms_preference
 
 SESSION_KEY = "public_requests_submitted"
 TEMPLATES = "service_requests/public/"
@@ -219,17 +219,63 @@ def private(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return redirect("public_requests:private", token=token)
         status = 400
+    # One query for the counts and the public 晒单 photos (a request has a handful of photos).
+    photos = list(
+        RequestPhoto.objects.filter(request=req).values_list("id", "stage", "round", "public")
+    )
     context = {
         "req": req,
+        "token": token,
+        "private_link": request.build_absolute_uri(),
         "form": form,
         "can_rate": req.state == RequestState.REPORTED,
         "history": intake.public_history(req, with_notes=True),
         "place": intake.place_name(req.org),
-        **RequestPhoto.objects.filter(request=req).aggregate(
-            photo_count=Count("id", filter=Q(stage=RequestPhoto.Stage.SUBMIT)),
-            evidence_count=Count("id", filter=Q(stage=RequestPhoto.Stage.REPORT)),
-        ),
+        # Only the photos staff marked 对群众公开, through this link's own gate.
+        "public_photos": [{"id": pk, "round": n} for pk, _, n, public in photos if public],
+        "photo_count": sum(stage == RequestPhoto.Stage.SUBMIT for _, stage, _, _ in photos),
+        "evidence_count": sum(stage == RequestPhoto.Stage.REPORT for _, stage, _, _ in photos),
     }
     response = TemplateResponse(request, TEMPLATES + "private.html", context)
     response.status_code = status
     return _private(response)
+
+
+@require_POST
+def sms_preference(request: HttpRequest, token: str) -> HttpResponse:
+    """退订短信 (``receive=0``) or 恢复短信提醒 (``receive=1``) for this request."""
+    try:
+        intake.intake_lookup_hit(ip=client_ip(request))
+    except RateLimitedError as exc:
+        return _limited(request, exc)
+    receive = request.POST.get("receive") == "1"
+    try:
+        request_sms_preference(token=token, receive=receive)
+    except ValidationError:
+        response = TemplateResponse(request, TEMPLATES + "link_invalid.html", {})
+        response.status_code = 404
+        return _private(response)
+    return redirect("public_requests:private", token=token)
+
+
+@require_GET
+def photo(request: HttpRequest, token: str, photo_id: int) -> HttpResponseBase:
+    """A 晒单 photo staff marked 对群众公开, to the holder of the request's private link.
+
+    The link is the gate (registered with core.files): another request's link, an expired
+    one, or a photo not marked public is a 404. Only misses count against the address's
+    look-up limit, so a page of photos costs its resident nothing.
+    """
+    ip = client_ip(request)
+    if intake.intake_lookup_exhausted(ip=ip):
+        return _limited(request, RateLimitedError("操作太频繁，请稍后再试", retry_after=600))
+    req = request_for_token(token)
+    row = (
+        RequestPhoto.objects.filter(pk=photo_id, request=req, public=True).first()
+        if req is not None
+        else None
+    )
+    if row is None:
+        intake.intake_lookup_miss(ip=ip)
+        raise Http404("未找到该照片")
+    return serve_private_file(request, row.file)

@@ -40,6 +40,10 @@ class Transition:
     sources: frozenset[str]
     target: str
     permission: str  # described in docs/service_requests.md; checked by the service
+    # The text message the resident gets when this transition happens ("" = none). Placeholders:
+    # {code} the tracking code, {link} the private link, {rating_due} the rating deadline,
+    # {reason} the close reason's label. Nothing else: a message carries no personal data.
+    resident_notice: str = ""
 
 
 OPEN_WORK = frozenset({S.SUBMITTED, S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS, S.REOPENED})
@@ -47,7 +51,14 @@ OPEN_WORK = frozenset({S.SUBMITTED, S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS, S.RE
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
-        Transition("claim", "领单", frozenset({S.SUBMITTED, S.TRANSFERRED}), S.CLAIMED, "网格员"),
+        Transition(
+            "claim",
+            "领单",
+            frozenset({S.SUBMITTED, S.TRANSFERRED}),
+            S.CLAIMED,
+            "网格员",
+            resident_notice="您的诉求（受理编号 {code}）已由网格员领单办理。查看进度：{link}",
+        ),
         Transition("release", "退回待领", frozenset({S.CLAIMED}), S.SUBMITTED, "领单人或系统"),
         Transition(
             "dispatch",
@@ -63,6 +74,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS}),
             S.WAITING,
             "办理人",
+            resident_notice="您的诉求（受理编号 {code}）需要您补充情况，请打开链接查看：{link}",
         ),
         # Resuming returns to the state the request was paused from (any of wait's sources).
         Transition("resume", "恢复办理", frozenset({S.WAITING}), "", "办理人"),
@@ -72,6 +84,10 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REOPENED, S.ESCALATED}),
             S.REPORTED,
             "承办党员或支部",
+            resident_notice=(
+                "您的诉求（受理编号 {code}）已办结晒单，请于 {rating_due} 前打开链接查看办理结果"
+                "并评价：{link}"
+            ),
         ),
         Transition("rate", "评单", frozenset({S.REPORTED}), S.RATED, "群众（私密链接）"),
         Transition("reopen", "不满意重办", frozenset({S.REPORTED}), S.REOPENED, "群众（私密链接）"),
@@ -83,14 +99,23 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.RATED, S.CLOSED}),
             S.REOPENED,
             "支部（request.dispatch）",
+            resident_notice="您的诉求（受理编号 {code}）已重新办理。查看进度：{link}",
         ),
-        Transition("close", "结单", frozenset({S.RATED, S.REPORTED}), S.CLOSED, "支部或系统"),
+        Transition(
+            "close",
+            "结单",
+            frozenset({S.RATED, S.REPORTED}),
+            S.CLOSED,
+            "支部或系统",
+            resident_notice="您的诉求（受理编号 {code}）已办结，感谢您的支持。查看：{link}",
+        ),
         Transition(
             "close_unresolved",
             "未解决关闭",
             frozenset(OPEN_WORK | {S.WAITING, S.ESCALATED, S.TRANSFERRED}),
             S.CLOSED_UNRESOLVED,
             "支部（request.dispatch）",
+            resident_notice="您的诉求（受理编号 {code}）已关闭：{reason}。说明请打开链接查看：{link}",
         ),
         Transition(
             "escalate",
@@ -110,6 +135,22 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 STATE_LABELS = dict(S.choices)
+
+# 点单 is not a transition of the table, but it is the message that brings the private link.
+SUBMIT_NOTICE = (
+    "您的诉求已受理，受理编号 {code}。查看进度、办结后评价请打开私密链接（请勿转发）：{link}"
+)
+# Every message starts with the signature and ends with how to stop them.
+NOTICE_SIGNATURE = "【智慧党建】"
+NOTICE_OPT_OUT = "不想再收到短信，可在链接页点“退订短信”。"
+
+
+def resident_notice(action: str) -> str:
+    """The template of the resident's text message for a history entry ("" = none is sent)."""
+    if action == "submit":
+        return SUBMIT_NOTICE
+    t = TRANSITIONS.get(action)
+    return t.resident_notice if t is not None else ""
 
 
 def targets_of(name: str) -> frozenset[str]:

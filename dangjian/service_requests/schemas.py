@@ -84,6 +84,7 @@ class PhotoOut(Schema):
     id: int
     stage: str
     round: int
+    public: bool
 
 
 class RequestDetailOut(RequestOut):
@@ -162,6 +163,9 @@ class ReportIn(Schema):
     )
     photos: list[str] = Field(
         max_length=6, description="现场照片，base64 编码的 JPG/PNG（至少一张，每张不超过 10 MB）"
+    )
+    photos_public: bool = Field(
+        False, description="照片是否对群众公开（默认否；公开后群众可在私密链接中查看）"
     )
 
 

@@ -31,7 +31,7 @@ from dangjian.members.models import Member
 from dangjian.members.rules import check_mobile
 from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
-from dangjian.service_requests import rules
+from dangjian.service_requests import notices, rules
 from dangjian.service_requests.models import (
     Channel,
     CloseReason,
@@ -107,8 +107,12 @@ def _event(
     actor_label: str | None = None,
     now: dt.datetime | None = None,
 ) -> RequestEvent:
-    """One history entry; ``public_note`` is all a resident will read of it (masked here)."""
-    return RequestEvent.objects.create(
+    """One history entry; ``public_note`` is all a resident will read of it (masked here).
+
+    Every transition passes here, so this is also where the resident's text message for the
+    step is queued (``notices``; which steps text, and what, is in the transition table).
+    """
+    event = RequestEvent.objects.create(
         request=req,
         created_at=now or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -121,6 +125,8 @@ def _event(
         public_note=redact_personal_numbers(public_note) if is_public else "",
         is_public=is_public,
     )
+    notices.notice_queue(req=req, event=event)
+    return event
 
 
 def _public(template: str, note: str, note_public: bool) -> str:
@@ -198,13 +204,20 @@ def _clean_photos(photos: Sequence[Any], *, field: str = "photos") -> list[Any]:
 
 
 def _save_photos(
-    req: ServiceRequest, files: Iterable[Any], *, stage: str, round_: int, actor: Any
+    req: ServiceRequest,
+    files: Iterable[Any],
+    *,
+    stage: str,
+    round_: int,
+    actor: Any,
+    public: bool = False,
 ) -> None:
     for content in files:
         photo = RequestPhoto(
             request=req,
             stage=stage,
             round=round_,
+            public=public,
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
         photo.file.save(content.name, content, save=False)
@@ -392,6 +405,7 @@ def request_submit(
         response_due_at=response_due,
         due_at=due,
         token_hash=token_digest(token),
+        token_enc=crypto.encrypt(token),
         token_expires_at=now + dt.timedelta(days=loop.link_valid_days),
     )
     _save_photos(req, files, stage=RequestPhoto.Stage.SUBMIT, round_=0, actor=actor)
@@ -693,8 +707,10 @@ def request_report(
     note: str,
     photos: Sequence[Any],
     note_public: bool = False,
+    photos_public: bool = False,
 ) -> ServiceRequest:
-    """晒单: report the work with at least one photo; the resident may then rate it."""
+    """晒单: report the work with at least one photo; the resident may then rate it. The
+    photos are shown to the resident (private link) only when ``photos_public`` (对群众公开)."""
     req = _lock(request)
     _require_doer(actor, req)
     _check_transition("report", req)
@@ -721,7 +737,14 @@ def request_report(
             "rated_at", "rating_due_at", "updated_at",
         ]
     )  # fmt: skip
-    _save_photos(req, files, stage=RequestPhoto.Stage.REPORT, round_=req.report_count, actor=actor)
+    _save_photos(
+        req,
+        files,
+        stage=RequestPhoto.Stage.REPORT,
+        round_=req.report_count,
+        actor=actor,
+        public=photos_public,
+    )
     _event(
         req, actor=actor, action="report", from_state=before, note=note, now=now,
         public_note=_public("", note, note_public), note_public=note_public,
@@ -731,7 +754,12 @@ def request_report(
         actor,
         "report",
         req,
-        {"state": [before, req.state], "photos": len(files), "points": awarded},
+        {
+            "state": [before, req.state],
+            "photos": len(files),
+            "photos_public": photos_public,
+            "points": awarded,
+        },
     )
     return req
 
@@ -752,6 +780,30 @@ def request_for_token(token: str) -> ServiceRequest | None:
     )
     if req is None or req.token_expires_at < timezone.now():
         return None
+    return req
+
+
+@transaction.atomic
+def request_sms_preference(*, token: str, receive: bool) -> ServiceRequest:
+    """退订短信 / 恢复短信提醒 through the private link: after opting out nothing more is sent
+    for this request (messages already queued are checked again when they go)."""
+    req = request_for_token(token)
+    if req is None:
+        raise _invalid("链接无效或已过期", "token_unknown")
+    req = ServiceRequest.objects.select_for_update().get(pk=req.pk)
+    before = req.sms_opt_out_at
+    if receive == (before is None):
+        return req  # already so: nothing to write, nothing to audit
+    req.sms_opt_out_at = None if receive else timezone.now()
+    req.save(update_fields=["sms_opt_out_at", "updated_at"])
+    audit_record(
+        actor=None,
+        action="request.sms_resume" if receive else "request.sms_opt_out",
+        obj=req,
+        changes={"sms_opt_out": [before is not None, not receive]},
+        org_id=req.org_id,
+        org_path=req.org_path,
+    )
     return req
 
 

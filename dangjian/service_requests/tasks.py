@@ -1,5 +1,6 @@
 """Background jobs of the five-order loop: one sweep for claim timeouts, rating timeouts,
-warnings before due and the overdue escalation ladder.
+warnings before due and the overdue escalation ladder; it also retries the residents' text
+messages that failed or were left unsent.
 
 Listed in ``DAILY_JOBS``; the sweep is idempotent (state checks, one notification per key), so
 it is safe — and better — to run it more often, e.g. every 15 minutes from cron:
@@ -19,7 +20,7 @@ from django_tasks import task
 
 from dangjian.core.services import notify
 from dangjian.core.workdays import working_days_between
-from dangjian.service_requests import rules, services
+from dangjian.service_requests import notices, rules, services
 from dangjian.service_requests.models import RequestState, ServiceRequest
 from dangjian.service_requests.selectors import RUNNING_STATES
 
@@ -141,6 +142,7 @@ def requests_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         "closed_unrated": close_unrated(now=now),
         "warned": warn_before_due(now=now),
         "escalation_steps": escalate_overdue(now=now),
+        "resident_sms_retried": notices.notices_retry(now=now),
     }
     log.info("service requests sweep: %s", result)
     return result

@@ -444,6 +444,7 @@ def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
                 note=note,
                 note_public=public,
                 photos=request.FILES.getlist("photos"),
+                photos_public=request.POST.get("photos_public") == "on",
             )
             messages.success(request, "晒单成功，等待群众评价")
         elif verb == "recategorize":

@@ -1,7 +1,9 @@
 """The five-order loop in real browsers: a resident submits on the phone page (点单), the grid
 worker claims (领单), the branch dispatches (派单), the member reports with a photo (晒单),
 the resident rates 不满意 through the private link (评单) → reopened → reported again → 满意;
-the township's statistics change."""
+the township's statistics change. The resident is told by text message (the log sender's
+outbox): the private link at 点单, then 领单 and each 晒单; they copy the link with the copy
+button, see the 晒单 photo the member marked 对群众公开, and after 退订短信 the 结单 texts nothing."""
 
 from __future__ import annotations
 
@@ -59,7 +61,13 @@ def _rate(page, link: str, label: str, reason: str = "") -> None:  # type: ignor
     page.locator("#submit-rating").click()
 
 
+def _texts() -> list[str]:
+    """The progress messages to the resident (verification codes left out)."""
+    return [m.body for m in sms.outbox if m.phone == PHONE and "验证码" not in m.body]
+
+
 def test_five_order_loop(page_for, people, tree, screenshot_dir, tmp_path):
+    sms.outbox.clear()
     grid = make_grid(tree.village_a1, "第一网格", workers=[people.grid_worker])
     doer = make_member(people.county_admin, tree.village_a1, name="陈秀英", male=False)
     Member.objects.filter(pk=doer.pk).update(user=people.member)
@@ -95,6 +103,18 @@ def test_five_order_loop(page_for, people, tree, screenshot_dir, tmp_path):
     req = ServiceRequest.objects.get(tracking_code=code)
     assert req.state == "submitted"
     assert req.grid == grid
+    # The private link came by text message too; the copy button puts it on the clipboard.
+    absolute = resident.get_by_test_id("private-link").input_value()
+    assert absolute.endswith(link)
+    [first] = _texts()
+    assert code in first
+    assert link in first
+    assert "王大妈" not in first
+    resident.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    resident.get_by_test_id("copy-private-link").click()
+    expect(resident.get_by_test_id("copy-private-link")).to_have_text("已复制")
+    assert resident.evaluate("navigator.clipboard.readText()") == absolute
+    resident.screenshot(path=screenshot_dir / "sr-resident-submitted-375.png", full_page=True)
 
     # 领单: the grid worker on a phone.
     worker = page_for(width=375, height=812)
@@ -105,6 +125,8 @@ def test_five_order_loop(page_for, people, tree, screenshot_dir, tmp_path):
     worker.screenshot(path=screenshot_dir / "sr-worker-pool-375.png", full_page=True)
     worker.get_by_test_id(f"claim-{code}").click()
     expect(worker.get_by_test_id(f"req-{code}")).to_be_visible()  # now under 我领的单
+    assert len(_texts()) == 2
+    assert "已由网格员领单" in _texts()[-1]
 
     # 派单: the branch on the desktop board.
     branch = page_for(width=1280)
@@ -130,11 +152,26 @@ def test_five_order_loop(page_for, people, tree, screenshot_dir, tmp_path):
     order = member.get_by_test_id(f"order-{code}")
     order.get_by_label("晒单：办理情况").fill("已上门说明补贴发放时间和账户")
     order.get_by_label("现场照片（至少一张）").set_input_files(_photo(tmp_path, "first.jpg"))
+    order.get_by_test_id(f"photos-public-{code}").check()
     member.screenshot(path=screenshot_dir / "sr-member-report-375.png", full_page=True)
     order.get_by_test_id(f"report-{code}").click()
     expect(member.get_by_text("晒单成功")).to_be_visible()
     req.refresh_from_db()
     assert req.state == "reported"
+    assert len(_texts()) == 3
+    assert "已办结晒单" in _texts()[-1]
+    assert link in _texts()[-1]
+
+    # The resident opens the link from the message and sees the photo marked public.
+    resident.goto(link)
+    photos = resident.get_by_test_id("public-photos").locator("img")
+    expect(photos).to_have_count(1)
+    photos.first.scroll_into_view_if_needed()
+    resident.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=public-photos] img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    resident.screenshot(path=screenshot_dir / "sr-resident-public-photo-375.png", full_page=True)
 
     # 评单 不满意 through the private link → reopened.
     _rate(resident, link, "不满意", "还没有告诉我具体到账日期")
@@ -156,9 +193,21 @@ def test_five_order_loop(page_for, people, tree, screenshot_dir, tmp_path):
     resident.screenshot(path=screenshot_dir / "sr-resident-rated-375.png", full_page=True)
     req.refresh_from_db()
     assert (req.state, req.rating, req.report_count) == ("rated", "satisfied", 2)
+    # 领单 and two 晒单 texted; the resident's own ratings did not.
+    assert len(_texts()) == 4
+
+    # 退订短信 on the private page: the branch's 结单 then texts nothing.
+    resident.get_by_test_id("sms-opt-out").click()
+    expect(resident.get_by_test_id("sms-status")).to_contain_text("您已退订")
+    resident.screenshot(path=screenshot_dir / "sr-resident-sms-opt-out-375.png", full_page=True)
 
     # The detail page shows the whole history; the township's figures moved.
     branch.goto(f"/requests/{req.pk}/")
+    branch.get_by_test_id("act-close").click()
+    expect(branch.get_by_text("已结单").first).to_be_visible()
+    req.refresh_from_db()
+    assert req.state == "closed"
+    assert len(_texts()) == 4
     history = branch.get_by_test_id("req-history")
     for step in ("点单", "领单", "派单", "晒单", "不满意重办", "评单"):
         expect(history).to_contain_text(step)

@@ -147,7 +147,11 @@ def test_resident_submits_with_photo_and_sms_code_then_rates(
     req = services.request_claim(actor=people.grid_worker, request=req)
     req = services.request_dispatch(actor=people.village_secretary, request=req, members=[doer])
     services.request_report(
-        actor=people.village_secretary, request=req, note="垃圾已清运", photos=[factories.photo()]
+        actor=people.village_secretary,
+        request=req,
+        note="垃圾已清运",
+        note_public=True,  # staff notes are internal unless marked public
+        photos=[factories.photo()],
     )
     page.goto(link)
     expect(page.get_by_test_id("request-state")).to_have_text("已晒单待评价")
