@@ -39,9 +39,10 @@ from dangjian.dues.forms import (
     OneOffForm,
     PaymentForm,
     ReductionForm,
+    mode_initial,
     parse_month,
 )
-from dangjian.dues.models import DuesPayment, DuesReduction
+from dangjian.dues.models import DuesBranchSetting, DuesPayment, DuesReduction
 from dangjian.members.models import Member
 from dangjian.orgs.access import may, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
@@ -165,13 +166,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             member_choices=_members_choices(led),
             one_off_form=OneOffForm(initial={"paid_on": today, "method": "cash"}),
             reduction_form=ReductionForm(initial={"first_month": f"{month:%Y-%m}"}),
-            mode_form=ModeForm(
-                initial={
-                    "mode": setting.mode if setting else "monthly",
-                    "agreed_on": setting.agreed_on if setting else None,
-                    "note": setting.note if setting else "",
-                }
-            ),
+            mode_form=ModeForm(initial=mode_initial(setting)),
             setting=setting,
             reduction_states=DuesReduction.State,
         )
@@ -382,9 +377,10 @@ def backpay_approve(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mode_set(request: HttpRequest, org_id: int) -> HttpResponse:
+def mode_edit(request: HttpRequest, org_id: int) -> HttpResponse:
     branch = access_dues_org_by_id(request.user, org_id, action="dues.collect")
-    form = ModeForm(request.POST)
+    setting = DuesBranchSetting.objects.filter(branch=branch).first()
+    form = ModeForm(request.POST, initial=mode_initial(setting))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -33,18 +33,14 @@ class MemberForm(StyledFormMixin, forms.Form):
     education = forms.ChoiceField(label="学历")
     category = forms.ChoiceField(label="人员类别", choices=Member.Category.choices)
     joined_on = forms.DateField(label="加入党组织日期", widget=DateInput())
-    full_member_on = forms.DateField(
-        label="转为正式党员日期", required=False, widget=DateInput()
-    )
+    full_member_on = forms.DateField(label="转为正式党员日期", required=False, widget=DateInput())
     job = forms.ChoiceField(label="工作岗位")
     mobile = forms.CharField(
         label="联系电话", max_length=11, required=False, help_text="修改时留空表示不变"
     )
     address = forms.CharField(label="家庭住址", max_length=200, required=False)
     native_place = forms.CharField(label="籍贯", max_length=50, required=False)
-    work_started_on = forms.DateField(
-        label="参加工作日期", required=False, widget=DateInput()
-    )
+    work_started_on = forms.DateField(label="参加工作日期", required=False, widget=DateInput())
     marital = forms.ChoiceField(label="婚姻状况", required=False)
     health = forms.ChoiceField(label="健康状况", required=False)
     degree = forms.ChoiceField(label="学位", required=False)
@@ -150,3 +146,7 @@ class DossierRequirementForm(StyledFormMixin, forms.Form):
         label="预备党员也需要", required=False, initial=True
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+
+class DossierRequirementEditForm(EditFormMixin, DossierRequirementForm):
+    """Changes a stored requirement: a stale form is refused."""

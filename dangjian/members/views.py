@@ -461,9 +461,10 @@ def dossier_scan(request: HttpRequest, item_id: int) -> HttpResponseBase:
 
 
 @login_required
-def dossier_settings(request: HttpRequest) -> HttpResponse:
-    """档案必备材料设置: the configurable checklist every dossier is measured against."""
-    from dangjian.members.forms import DossierRequirementForm
+def dossier_settings_edit(request: HttpRequest) -> HttpResponse:
+    """档案必备材料设置: the configurable checklist every dossier is measured against; adds a
+    requirement, or (``?edit=<id>``) changes one."""
+    from dangjian.members.forms import DossierRequirementEditForm, DossierRequirementForm
 
     if not request.user.has_perm(services.DOSSIER_PERMISSION):
         raise PermissionDenied("只有组织部管理员可以设置档案必备材料")
@@ -478,7 +479,8 @@ def dossier_settings(request: HttpRequest) -> HttpResponse:
         if editing
         else None
     )
-    form = DossierRequirementForm(request.POST or None, initial=initial)
+    form_class = DossierRequirementEditForm if editing else DossierRequirementForm
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.dossier_requirement_save(

@@ -49,7 +49,7 @@ from dangjian.points.forms import (
     StarStartForm,
     points_text,
 )
-from dangjian.points.models import PointsItem, PointsScheme, StarRating, StarReview
+from dangjian.points.models import Commitment, PointsItem, PointsScheme, StarRating, StarReview
 from dangjian.points.rules import (
     catalogue_for,
     parse_period,
@@ -255,10 +255,17 @@ def _passbook_context(request: HttpRequest, member: Any, *, own: bool) -> dict[s
         "next_query": urlencode({"year": year, "cursor": book.next_cursor})
         if book.next_cursor
         else "",
-        "commitment_form": CommitmentForm(
-            initial={"text": book.commitment.text if book.commitment else ""}
-        ),
+        # The form edits this year's commitment only: a past year's page shows its text, but
+        # posting it back must not copy it into this year.
+        "commitment_form": CommitmentForm(initial=_commitment_initial(book.commitment))
+        if own and year == today.year
+        else None,
     }
+
+
+def _commitment_initial(row: Commitment | None) -> dict[str, Any]:
+    """The commitment as its form shows it (and as the stale-form check compares it)."""
+    return {"text": row.text if row else ""}
 
 
 @login_required
@@ -323,17 +330,20 @@ def claim_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def commitment(request: HttpRequest) -> HttpResponse:
+def commitment_edit(request: HttpRequest) -> HttpResponse:
+    """亮承诺: the member sets or changes this year's public commitment."""
     member = own_member(request.user)
     if member is None:
         raise PermissionDenied("您的账号未关联党员信息")
-    form = CommitmentForm(request.POST)
+    year = timezone.localdate().year
+    current = Commitment.objects.filter(member=member, year=year).first()
+    form = CommitmentForm(request.POST, initial=_commitment_initial(current))
     if form.is_valid():
         try:
             services.commitment_set(
                 actor=request.user,
                 member=member,
-                year=timezone.localdate().year,
+                year=year,
                 text=form.cleaned_data["text"],
             )
         except ValidationError as exc:
@@ -341,7 +351,8 @@ def commitment(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "承诺已公开")
     else:
-        messages.error(request, "请填写承诺内容（不超过300字）")
+        stale = form.non_field_errors()
+        messages.error(request, stale[0] if stale else "请填写承诺内容（不超过300字）")
     return redirect("points:passbook")
 
 

@@ -386,7 +386,8 @@ def document(request: HttpRequest, applicant_id: int, kind: str) -> HttpResponse
 
 
 @login_required
-def plan(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
+def plan_edit(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
+    """A year's 发展党员计划 of one organization: progress, and the plan's edit form."""
     if not 2000 <= year <= 2100:
         raise Http404("年度不正确")
     org = access_org_by_id(request.user, org_id, action="recruit.view")
@@ -396,7 +397,7 @@ def plan(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
     initial = (
         {"quota": current.quota, "farmer_quota": current.farmer_quota, "note": current.note}
         if current
-        else {"quota": 0, "farmer_quota": 0}
+        else {"quota": 0, "farmer_quota": 0, "note": ""}
     )
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST":
