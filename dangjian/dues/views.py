@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import ListExtent
 from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.dues import excel, selectors, services
@@ -173,11 +174,19 @@ def ledger(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "dues/branch_ledger.html", context)
     alerts = selectors.lapse_alerts(org=org, today=today, limit=5000, absences_for=50)
     summary = selectors.org_summary(org=org, month=month, today=today, alerts=alerts)
+    reductions = selectors.reductions_open(org=org)
     context.update(
         summary=summary,
         alerts=alerts[:50],
         alerts_total=len(alerts),
-        reductions=selectors.reductions_open(org=org),
+        reductions=reductions,
+        reductions_extent=ListExtent(
+            showing=len(reductions),
+            total=selectors.reductions_open_total(org=org),
+            unit="件",
+            what="待处理",
+            how="处理后其余依次补上，也可点支部名称按支部查看",
+        ),
         reduction_states=DuesReduction.State,
     )
     return TemplateResponse(request, "dues/summary.html", context)

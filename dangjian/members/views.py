@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import total_text
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
@@ -99,11 +100,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
         {"m": m, "age": age_on(m.birth_date, today), "ethnicity": labels.get(m.ethnicity, "")}
         for m in page.rows
     ]
+    count = selectors.member_count(qs)
     context = {
         "nav_active": "members",
         "rows": rows,
         "page": page,
-        "count": selectors.member_count_label(qs),
+        "count": count,
+        "count_text": total_text(count, unit="人"),
         "info": info,
         "params": params,
         "query": urlencode(params),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import ListExtent
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
@@ -104,6 +105,7 @@ def _home_context(request: HttpRequest, org: Organization, award_form: Any) -> d
     kind, start, end = _period(request)
     board = selectors.board(org=org, kind=kind, start=start, end=end)
     can_award = may(request.user, "points.award", org)
+    claims = selectors.pending_claims(org=org) if can_award else []
     cat = catalogue_for(org, start.year)
     return {
         "nav_active": "points",
@@ -112,7 +114,16 @@ def _home_context(request: HttpRequest, org: Organization, award_form: Any) -> d
         "top": board.rows[:10],
         "period": period_param(kind, start),
         "periods": _period_choices(timezone.localdate()),
-        "claims": selectors.pending_claims(org=org) if can_award else [],
+        "claims": claims,
+        "claims_extent": ListExtent(
+            showing=len(claims),
+            total=selectors.pending_claims_total(org=org),
+            unit="条",
+            what="待审核",
+            how="审核后其余依次补上，也可选择下级支部分别审核",
+        )
+        if can_award
+        else None,
         "can_award": can_award,
         "award_form": award_form,
         "can_close": cat.base is not None

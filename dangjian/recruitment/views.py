@@ -25,6 +25,7 @@ from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_q, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.recruitment import documents, rules, selectors, services
 from dangjian.recruitment.access import (
     access_applicant_by_id,
@@ -100,6 +101,7 @@ def board(request: HttpRequest) -> HttpResponse:
     crumbs = _crumbs(*[(o.display_name, "") for o in [org]])
     if org.org_type in BRANCH_TYPES:
         columns = selectors.board(viewer=request.user, org=org, today=today)
+        attach_org_places([org], org_of=lambda o: o)  # the page names the branch's place
         context = {
             "nav_active": "recruitment",
             "org": org,
