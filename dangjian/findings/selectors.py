@@ -56,6 +56,6 @@ def ledger(
         remedy_total=Count("remedies", distinct=True),
         remedy_done=Count("remedies", filter=Q(remedies__done_on__isnull=False), distinct=True),
     )
-    rows = list(qs.order_by("-found_on", "-id")[:limit])
+    rows: list[Finding] = list(qs.order_by("-found_on", "-id")[:limit])
     attach_org_places(rows)  # each row names its township › village, not the branch alone
     return rows, counts, overdue_count

@@ -174,9 +174,11 @@ def org_places(orgs: Iterable[Organization | None]) -> dict[int, str]:
 
     Ancestors are found by the prefixes of the materialized path, so rows loaded with only a
     few organization fields still cost no query each."""
-    orgs = [o for o in orgs if o is not None]
+    present = [o for o in orgs if o is not None]
     prefixes = {
-        o.path[:end] for o in orgs for end in range(SEGMENT_WIDTH * 2, len(o.path), SEGMENT_WIDTH)
+        o.path[:end]
+        for o in present
+        for end in range(SEGMENT_WIDTH * 2, len(o.path), SEGMENT_WIDTH)
     }
     names: dict[str, str] = {}
     if prefixes:
@@ -185,7 +187,7 @@ def org_places(orgs: Iterable[Organization | None]) -> dict[int, str]:
         )
         names = {path: short or name for path, short, name in rows}
     labels: dict[int, str] = {}
-    for o in orgs:
+    for o in present:
         if o.pk in labels:
             continue
         chain = [

@@ -363,7 +363,7 @@ def commitment_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, "承诺已公开")
     else:
         stale = form.non_field_errors()
-        messages.error(request, stale[0] if stale else "请填写承诺内容（不超过300字）")
+        messages.error(request, str(stale[0]) if stale else "请填写承诺内容（不超过300字）")
     return redirect("points:passbook")
 
 
