@@ -6,6 +6,9 @@ word part (``edit``, ``household_edit``, ``scheme_edit``, ``password_change`` �
 have a row builder in ``EDIT_FORMS`` below, or a reason in ``NOT_ROW_EDITS``; a new edit view
 without either fails ``test_every_edit_view_is_exercised``, so this file cannot silently fall
 behind the URL conf. Name edit views so (``<thing>_edit``): that is what lets them be found.
+A view that edits a stored row under an older URL name is found by its function's name
+(``mode_edit`` behind ``dues:mode``, ``plan_edit`` behind ``recruitment:plan``,
+``dossier_settings_edit``, ``commitment_edit``): rename the function, keep the URL.
 
 The round trip: load the page holding the form for a realistic row (every optional date
 filled), read the form the way a browser does (inputs, checked boxes, selected options,
@@ -38,14 +41,17 @@ from django.utils import timezone, translation
 from dangjian.core import forms as core_forms
 from dangjian.core.forms import ROW_VERSION_FIELD, STALE_MESSAGE
 from dangjian.core.models import AuditLog
+from dangjian.dues.models import DuesBranchSetting
 from dangjian.grid.models import HouseholdTag
 from dangjian.grid.tests.factories import make_grid, make_household, make_worthy
 from dangjian.meetings.models import Attendance
 from dangjian.meetings.tests.factories import make_meeting
+from dangjian.members.models import DossierRequirement
 from dangjian.members.rules import code_labels
 from dangjian.members.tests.factories import make_member
 from dangjian.orgs.models import Organization
-from dangjian.points.models import PointsScheme
+from dangjian.points.models import Commitment, PointsScheme
+from dangjian.recruitment.models import DevelopmentPlan
 
 EDIT_WORD = re.compile(r"(^|_)(edit|update|change)(_|$)")
 SKIPPED_NAMESPACES = {"admin", "api"}  # Django's own admin; the JSON API (no HTML forms)
@@ -192,6 +198,62 @@ def _scheme(tree: Any, people: Any) -> EditCase:
     )
 
 
+def _dues_mode(tree: Any, people: Any) -> EditCase:
+    branch = tree.village_a1
+    setting = DuesBranchSetting.objects.create(
+        branch=branch,
+        mode=DuesBranchSetting.Mode.QUARTERLY,
+        agreed_on=dt.date(2026, 1, 8),
+        note="支委会同意按季度交纳",
+        org_path=branch.path,
+    )
+    return EditCase(
+        people.village_secretary,
+        setting,
+        f"/dues/?org={branch.pk}",
+        f"/dues/orgs/{branch.pk}/mode/",
+        {"agreed_on": dt.date(2026, 2, 3)},
+        ("note", "党员大会同意"),
+    )
+
+
+def _recruitment_plan(tree: Any, people: Any) -> EditCase:
+    org = tree.village_a1
+    year = timezone.localdate().year
+    plan = DevelopmentPlan.objects.create(
+        org=org, org_path=org.path, year=year, quota=3, farmer_quota=1, note="重点发展青年农民"
+    )
+    url = f"/recruitment/plans/{org.pk}/{year}/"
+    return EditCase(people.village_secretary, plan, url, url, {"quota": 5}, ("note", "新说明"))
+
+
+def _dossier_requirement(tree: Any, people: Any) -> EditCase:
+    row = DossierRequirement.objects.create(
+        name="党员登记表", source="《党员档案工作规定》", sort=12, applies_to_probationary=False
+    )
+    url = f"/members/dossier-settings/?edit={row.pk}"
+    return EditCase(people.county_admin, row, url, url, {"sort": 13}, ("source", "本地规定"))
+
+
+def _commitment(tree: Any, people: Any) -> EditCase:
+    me = make_member(people.county_admin, tree.village_a1, name="陈秀英", male=False)
+    type(me).objects.filter(pk=me.pk).update(user=people.member)
+    row = Commitment.objects.create(
+        member=me,
+        year=timezone.localdate().year,
+        text="带头参加志愿服务\n每月走访两户困难群众",
+        org_path=me.org_path,
+    )
+    return EditCase(
+        people.member,
+        row,
+        "/points/mine/",
+        "/points/mine/commitment/",
+        {"text": "带头参加志愿服务"},
+        ("text", "带头学习"),
+    )
+
+
 EDIT_FORMS: dict[str, Callable[[Any, Any], EditCase]] = {
     "orgs:edit": _org,
     "members:edit": _member,
@@ -201,6 +263,10 @@ EDIT_FORMS: dict[str, Callable[[Any, Any], EditCase]] = {
     "grid:household_edit": _household,
     "grid:worthy_edit": _worthy,
     "points:scheme_edit": _scheme,
+    "dues:mode": _dues_mode,
+    "recruitment:plan": _recruitment_plan,
+    "members:dossier_settings": _dossier_requirement,
+    "points:commitment": _commitment,
 }
 
 NOT_ROW_EDITS = {
@@ -240,7 +306,7 @@ def test_every_edit_view_is_exercised() -> None:
         f"missing {sorted(found - set(EDIT_FORMS) - set(NOT_ROW_EDITS))}, "
         f"stale {sorted((set(EDIT_FORMS) | set(NOT_ROW_EDITS)) - found)}"
     )
-    assert len(EDIT_FORMS) == 8
+    assert len(EDIT_FORMS) == 12
 
 
 # --- the browser's side ----------------------------------------------------------------------

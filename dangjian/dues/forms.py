@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dangjian.core.forms import DateInput, MonthInput, StyledFormMixin
+from dangjian.core.forms import DateInput, EditFormMixin, MonthInput, StyledFormMixin
 from dangjian.dues.models import DuesBranchSetting, DuesPayment, DuesReduction
 
 MONTH_RE = re.compile(r"^\s*(\d{4})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*月?\s*$")
@@ -103,7 +103,16 @@ class BackPayForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(label="理由", max_length=300)
 
 
-class ModeForm(StyledFormMixin, forms.Form):
+class ModeForm(EditFormMixin, StyledFormMixin, forms.Form):
+    """交纳方式 of one branch: an edit of its setting (a stale form is refused)."""
+
     mode = forms.ChoiceField(label="交纳方式", choices=DuesBranchSetting.Mode.choices)
     agreed_on = forms.DateField(label="支部同意日期", required=False, widget=DateInput())
     note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+def mode_initial(setting: DuesBranchSetting | None) -> dict[str, Any]:
+    """The setting as its form shows it (and as the stale-form check compares it)."""
+    if setting is None:
+        return {"mode": DuesBranchSetting.Mode.MONTHLY.value, "agreed_on": None, "note": ""}
+    return {"mode": setting.mode, "agreed_on": setting.agreed_on, "note": setting.note}

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from dangjian.core.counting import CappedCount, capped_count
 from dangjian.core.paths import subtree_q
 from dangjian.dues.models import (
     DuesBranchSetting,
@@ -42,6 +43,7 @@ from dangjian.dues.rules import (
 from dangjian.meetings.models import Attendance
 from dangjian.members.models import Member
 from dangjian.orgs.models import BRANCH_TYPES, Organization
+from dangjian.orgs.selectors import attach_org_places
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -768,16 +770,32 @@ def org_summary(
 # --- reductions --------------------------------------------------------------------------------
 
 
-def reductions_open(*, org: Organization, limit: int = 100) -> list[DuesReduction]:
-    """Applications in the subtree still waiting for the branch or the upper 党委."""
-    return list(
-        DuesReduction.objects.filter(
-            subtree_q("org_path", org.path),
-            state__in=[DuesReduction.State.APPLIED, DuesReduction.State.DISCUSSED],
-        )
+REDUCTIONS_SHOWN = 100
+REDUCTIONS_COUNT_CAP = 10_000
+
+
+def _reductions_waiting(org: Organization) -> QuerySet[DuesReduction]:
+    return DuesReduction.objects.filter(
+        subtree_q("org_path", org.path),
+        state__in=[DuesReduction.State.APPLIED, DuesReduction.State.DISCUSSED],
+    )
+
+
+def reductions_open(*, org: Organization, limit: int = REDUCTIONS_SHOWN) -> list[DuesReduction]:
+    """Applications in the subtree still waiting for the branch or the upper 党委, oldest first
+    (capped), each branch carrying its place (township › village) for the page."""
+    rows = list(
+        _reductions_waiting(org)
         .select_related("member", "branch")
         .order_by("applied_on", "id")[:limit]
     )
+    attach_org_places(rows, org_of=lambda r: r.branch)
+    return rows
+
+
+def reductions_open_total(*, org: Organization) -> CappedCount:
+    """How many applications wait in the subtree (capped count)."""
+    return capped_count(_reductions_waiting(org), cap=REDUCTIONS_COUNT_CAP)
 
 
 def recent_months(today: dt.date, n: int = 13) -> list[dt.date]:

@@ -714,12 +714,20 @@ def dues_branch_mode_set(
         raise ValidationError({"agreed_on": ["按季度交纳须经党支部同意，请填写同意日期"]})
     if agreed_on is not None and agreed_on > today:
         raise ValidationError({"agreed_on": ["同意日期不能晚于今天"]})
+    note = note.strip()[:200]
+    current = DuesBranchSetting.objects.select_for_update().filter(branch=branch).first()
+    was = (current.mode, current.agreed_on, current.note) if current else ("monthly", None, "")
+    if (mode, agreed_on, note) == was:
+        # Saved unchanged: nothing to write, no months to re-date, no audit row.
+        return current or DuesBranchSetting(
+            branch=branch, mode=mode, agreed_on=agreed_on, note=note, org_path=branch.path
+        )
     setting, _ = DuesBranchSetting.objects.update_or_create(
         branch=branch,
         defaults={
             "mode": mode,
             "agreed_on": agreed_on,
-            "note": note.strip()[:200],
+            "note": note,
             "org_path": branch.path,
         },
     )

@@ -16,6 +16,6 @@ urlpatterns = [
     path("reductions/", views.reduction_apply, name="reduction_apply"),
     path("reductions/<int:reduction_id>/discuss/", views.reduction_discuss, name="discuss"),
     path("reductions/<int:reduction_id>/decide/", views.reduction_decide, name="decide"),
-    path("orgs/<int:org_id>/mode/", views.mode_set, name="mode"),
+    path("orgs/<int:org_id>/mode/", views.mode_edit, name="mode"),
     path("orgs/<int:org_id>/generate/", views.generate, name="generate"),
 ]

@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import ListExtent
 from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.dues import excel, selectors, services
@@ -39,9 +40,10 @@ from dangjian.dues.forms import (
     OneOffForm,
     PaymentForm,
     ReductionForm,
+    mode_initial,
     parse_month,
 )
-from dangjian.dues.models import DuesPayment, DuesReduction
+from dangjian.dues.models import DuesBranchSetting, DuesPayment, DuesReduction
 from dangjian.members.models import Member
 from dangjian.orgs.access import may, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
@@ -165,19 +167,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
             member_choices=_members_choices(led),
             one_off_form=OneOffForm(initial={"paid_on": today, "method": "cash"}),
             reduction_form=ReductionForm(initial={"first_month": f"{month:%Y-%m}"}),
-            mode_form=ModeForm(
-                initial={
-                    "mode": setting.mode if setting else "monthly",
-                    "agreed_on": setting.agreed_on if setting else None,
-                    "note": setting.note if setting else "",
-                }
-            ),
+            mode_form=ModeForm(initial=mode_initial(setting)),
             setting=setting,
             reduction_states=DuesReduction.State,
         )
         return TemplateResponse(request, "dues/branch_ledger.html", context)
     alerts = selectors.lapse_alerts(org=org, today=today, limit=5000, absences_for=50)
     summary = selectors.org_summary(org=org, month=month, today=today, alerts=alerts)
+    reductions = selectors.reductions_open(org=org)
     context.update(
         summary=summary,
         # 上级组织 only when the viewer may open it: a link to a page that answers 404 is broken.
@@ -186,7 +183,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
         and may(request.user, "dues.view", org.parent),
         alerts=alerts[:50],
         alerts_total=len(alerts),
-        reductions=selectors.reductions_open(org=org),
+        reductions=reductions,
+        reductions_extent=ListExtent(
+            showing=len(reductions),
+            total=selectors.reductions_open_total(org=org),
+            unit="件",
+            what="待处理",
+            how="处理后其余依次补上，也可点支部名称按支部查看",
+        ),
         reduction_states=DuesReduction.State,
     )
     return TemplateResponse(request, "dues/summary.html", context)
@@ -386,9 +390,10 @@ def backpay_approve(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mode_set(request: HttpRequest, org_id: int) -> HttpResponse:
+def mode_edit(request: HttpRequest, org_id: int) -> HttpResponse:
     branch = access_dues_org_by_id(request.user, org_id, action="dues.collect")
-    form = ModeForm(request.POST)
+    setting = DuesBranchSetting.objects.filter(branch=branch).first()
+    form = ModeForm(request.POST, initial=mode_initial(setting))
     if form.is_valid():
         data = form.cleaned_data
         try:

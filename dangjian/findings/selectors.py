@@ -12,6 +12,7 @@ from dangjian.core.paths import subtree_q
 from dangjian.findings.access import findings_visible_to
 from dangjian.findings.models import Finding, Remedy
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import attach_org_places
 
 
 def overdue_remedies_q(today: dt.date) -> Q:
@@ -55,4 +56,6 @@ def ledger(
         remedy_total=Count("remedies", distinct=True),
         remedy_done=Count("remedies", filter=Q(remedies__done_on__isnull=False), distinct=True),
     )
-    return list(qs.order_by("-found_on", "-id")[:limit]), counts, overdue_count
+    rows: list[Finding] = list(qs.order_by("-found_on", "-id")[:limit])
+    attach_org_places(rows)  # each row names its township › village, not the branch alone
+    return rows, counts, overdue_count

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import CappedCount, ListExtent
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.findings import selectors, services
@@ -70,6 +71,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
         viewer=viewer, org=org, state=state, overdue=overdue
     )
     grant = current_grant(viewer, request.session)
+    # The state counts are exact (one grouped count), so the matching total is too.
+    matching = overdue_count if overdue else counts.get(state, 0) if state else sum(counts.values())
     context = {
         "nav_active": "findings",
         "crumbs": [{"label": "问题整改台账", "url": ""}],
@@ -80,6 +83,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "states": [(v, label, counts.get(v, 0)) for v, label in Finding.State.choices],
         "total": sum(counts.values()),
         "overdue_count": overdue_count,
+        # The list is cut at LEDGER_LIMIT rows: say how many match, so none vanish silently.
+        "extent": ListExtent(
+            showing=len(items),
+            total=CappedCount(counted=matching, cap=matching),
+            unit="条",
+            what="",
+            how="请按组织或状态筛选查看其余",
+        ),
         "today": timezone.localdate(),
         "can_create": bool(scope_roots(viewer, action="finding.manage")),
         "new_org": org.pk if org else (grant.org_id if grant else ""),

@@ -9,11 +9,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from dangjian.core.counting import CappedCount, capped_count
 from dangjian.core.paths import subtree_q
 from dangjian.meetings.access import meetings_visible_to
 from dangjian.meetings.models import Attendance, Meeting, MeetingType
 from dangjian.orgs.access import scope_roots
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import attach_org_places
 
 PAGE_SIZE = 20
 PRESENT = (Attendance.Status.PRESENT, Attendance.Status.LATE)
@@ -92,6 +94,43 @@ def review_queue(viewer: Any) -> QuerySet[Meeting]:
 def meetings_to_review(*, viewer: Any, limit: int = 200) -> list[Meeting]:
     """The review queue, oldest submission first (capped)."""
     return list(review_queue(viewer).select_related("org").order_by("submitted_at", "id")[:limit])
+
+
+REVIEW_PAGE_SIZE = 200
+REVIEW_COUNT_CAP = 10_000
+
+
+@dataclass
+class ReviewQueuePage:
+    rows: list[Meeting]
+    next_cursor: str | None
+    total: CappedCount  # everything waiting, not only this page
+
+
+def meeting_review_page(
+    *, viewer: Any, cursor: str | None = None, size: int | None = None
+) -> ReviewQueuePage:
+    """待我审核 a page at a time, oldest submission first, with the (capped) number waiting;
+    each row carries its organization's place and who recorded it, so rows that share a topic
+    can be told apart."""
+    size = size or REVIEW_PAGE_SIZE
+    qs = review_queue(viewer)
+    total = capped_count(qs, cap=REVIEW_COUNT_CAP)
+    if cursor:
+        stamp, _, last_id = cursor.partition("|")
+        try:
+            at = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            at = None
+        if at is not None and last_id.isdigit():
+            qs = qs.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=int(last_id)))
+    rows = list(qs.select_related("org", "created_by").order_by("submitted_at", "id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if more and rows else None
+    nxt = f"{last.submitted_at.isoformat()}|{last.pk}" if last and last.submitted_at else None
+    attach_org_places(rows)
+    return ReviewQueuePage(rows=rows, next_cursor=nxt, total=total)
 
 
 def attendance_rows(meeting: Meeting) -> list[Attendance]:

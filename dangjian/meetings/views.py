@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import ListExtent
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
@@ -328,12 +329,22 @@ def meeting_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not scope_roots(request.user, action="meeting.review"):
         raise PermissionDenied("您没有审核会议记录的权限")
+    page = selectors.meeting_review_page(viewer=request.user, cursor=request.GET.get("cursor"))
     return TemplateResponse(
         request,
         "meetings/meeting_review_list.html",
         {
             "nav_active": "meetings",
-            "rows": _label_types(selectors.meetings_to_review(viewer=request.user)),
+            "rows": _label_types(page.rows),
+            "extent": ListExtent(
+                showing=len(page.rows),
+                total=page.total,
+                unit="条",
+                what="待审核",
+                how="点“下一页”查看其余",
+                first_page=not request.GET.get("cursor"),
+            ),
+            "next_query": urlencode({"cursor": page.next_cursor}) if page.next_cursor else "",
             "type_labels": dict(MeetingType.choices),
             "crumbs": _crumbs(("待我审核", "")),
         },

@@ -147,3 +147,7 @@ class DossierRequirementForm(StyledFormMixin, forms.Form):
         label="预备党员也需要", required=False, initial=True
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+
+class DossierRequirementEditForm(EditFormMixin, DossierRequirementForm):
+    """Changes a stored requirement: a stale form is refused."""

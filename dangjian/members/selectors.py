@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dangjian.core import crypto
+from dangjian.core.counting import CappedCount, capped_count
 from dangjian.core.paths import subtree_q
 from dangjian.members.access import members_visible_to
 from dangjian.members.id_lookup import id_search_check
@@ -159,10 +160,12 @@ def member_page(qs: QuerySet[Member], *, cursor: str | None, size: int = PAGE_SI
     return MemberPage(rows=rows, next_cursor=nxt, count_label="")
 
 
-def member_count_label(qs: QuerySet[Member], cap: int = 10000) -> str:
+MEMBER_COUNT_CAP = 10_000
+
+
+def member_count(qs: QuerySet[Member], cap: int | None = None) -> CappedCount:
     """The number of matching members, capped so a province never counts everything."""
-    n = qs.order_by()[: cap + 1].count()
-    return f"{cap}+" if n > cap else str(n)
+    return capped_count(qs, cap=cap or MEMBER_COUNT_CAP)
 
 
 def member_timeline(*, member: Member, limit: int = 200) -> list[MemberEvent]:

@@ -848,6 +848,14 @@ def dossier_requirement_save(
     if clash.exists():
         raise ValidationError({"name": f"已有名为“{name}”的材料"})
     item = requirement or DossierRequirement()
+    if requirement is not None and (
+        requirement.name,
+        requirement.applies_to_probationary,
+        requirement.is_active,
+        requirement.sort,
+        requirement.source,
+    ) == (name[:50], applies_to_probationary, is_active, sort, source[:200]):
+        return requirement  # saved unchanged: no write, no audit row
     before = {"name": item.name, "is_active": item.is_active}
     item.name, item.applies_to_probationary, item.is_active = (
         name[:50],

@@ -13,7 +13,7 @@ urlpatterns = [
     path("<int:member_id>/dossier/", views.member_dossier, name="dossier"),
     path("dossier/scans/<int:item_id>/", views.dossier_scan, name="dossier_scan"),
     path("dossier-gaps/", views.dossier_gaps, name="dossier_gaps"),
-    path("dossier-settings/", views.dossier_settings, name="dossier_settings"),
+    path("dossier-settings/", views.dossier_settings_edit, name="dossier_settings"),
     path("", include("dangjian.members.excel_urls")),
     path("", include("dangjian.members.stats_urls")),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import total_text
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
@@ -116,11 +117,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
         {"m": m, "age": age_on(m.birth_date, today), "ethnicity": labels.get(m.ethnicity, "")}
         for m in page.rows
     ]
+    count = selectors.member_count(qs)
     context = {
         "nav_active": "members",
         "rows": rows,
         "page": page,
-        "count": selectors.member_count_label(qs),
+        "count": count,
+        "count_text": total_text(count, unit="人"),
         "info": info,
         "params": params,
         "query": urlencode(params),
@@ -480,9 +483,10 @@ def dossier_scan(request: HttpRequest, item_id: int) -> HttpResponseBase:
 
 
 @login_required
-def dossier_settings(request: HttpRequest) -> HttpResponse:
-    """档案必备材料设置: the configurable checklist every dossier is measured against."""
-    from dangjian.members.forms import DossierRequirementForm
+def dossier_settings_edit(request: HttpRequest) -> HttpResponse:
+    """档案必备材料设置: the configurable checklist every dossier is measured against; adds a
+    requirement, or (``?edit=<id>``) changes one."""
+    from dangjian.members.forms import DossierRequirementEditForm, DossierRequirementForm
 
     if not request.user.has_perm(services.DOSSIER_PERMISSION):
         raise PermissionDenied("只有组织部管理员可以设置档案必备材料")
@@ -497,7 +501,8 @@ def dossier_settings(request: HttpRequest) -> HttpResponse:
         if editing
         else None
     )
-    form = DossierRequirementForm(request.POST or None, initial=initial)
+    form_class = DossierRequirementEditForm if editing else DossierRequirementForm
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.dossier_requirement_save(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from dangjian.accounts.models import RoleGrant
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import SEGMENT_WIDTH, subtree_q
 from dangjian.orgs.access import orgs_visible_to, scope_q, viewer_grants
 from dangjian.orgs.models import BRANCH_TYPES, Organization, OrgLink
 
@@ -89,6 +90,12 @@ class SubtreeCounts:
     by_sector: list[tuple[str, str, int]]
     users: int
 
+    @property
+    def organizations(self) -> int:
+        """党组织 as the statistics count them: every organization but the 党小组 (a 党小组
+        is not a 党组织 in the 党内统计; the home page shows them apart so the two agree)."""
+        return self.total - self.groups
+
 
 def org_subtree_counts(*, viewer: Any, org: Organization) -> SubtreeCounts:
     """Headline counts for an organization's subtree (visible part only): two queries."""
@@ -153,3 +160,55 @@ def org_term_expiring(
         )
         .order_by("term_end")
     )
+
+
+# --- where a row is: "甲镇党委 › 甲村党支部 › 第一党小组" --------------------------------------
+
+PLACE_SEPARATOR = " › "
+PLACE_LEVELS = 3  # the organization and its two nearest ancestors; the top one is left out
+
+
+def org_places(orgs: Iterable[Organization | None]) -> dict[int, str]:
+    """The place of each organization as a queue shows it, nearest ancestors first-to-last,
+    the tree's top organization (the county, known to everyone) left out: one query for all.
+
+    Ancestors are found by the prefixes of the materialized path, so rows loaded with only a
+    few organization fields still cost no query each."""
+    present = [o for o in orgs if o is not None]
+    prefixes = {
+        o.path[:end]
+        for o in present
+        for end in range(SEGMENT_WIDTH * 2, len(o.path), SEGMENT_WIDTH)
+    }
+    names: dict[str, str] = {}
+    if prefixes:
+        rows = Organization.objects.filter(path__in=prefixes).values_list(
+            "path", "short_name", "name"
+        )
+        names = {path: short or name for path, short, name in rows}
+    labels: dict[int, str] = {}
+    for o in present:
+        if o.pk in labels:
+            continue
+        chain = [
+            names[o.path[:end]]
+            for end in range(SEGMENT_WIDTH * 2, len(o.path), SEGMENT_WIDTH)
+            if o.path[:end] in names
+        ]
+        chain.append(o.display_name)
+        labels[o.pk] = PLACE_SEPARATOR.join(chain[-PLACE_LEVELS:])
+    return labels
+
+
+def attach_org_places(
+    rows: Iterable[Any], org_of: Callable[[Any], Organization | None] = lambda r: r.org
+) -> None:
+    """Set ``org.place`` on the organization of every row (see ``org_places``); one query.
+
+    Templates show it with ``{{ r.org|org_place }}`` (``dangjian/orgs/templatetags``)."""
+    rows = list(rows)
+    orgs = [org_of(r) for r in rows]
+    labels = org_places(orgs)
+    for org in orgs:
+        if org is not None:
+            org.place = labels[org.pk]  # type: ignore[attr-defined]

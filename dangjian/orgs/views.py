@@ -74,10 +74,12 @@ def home_todo(request: HttpRequest) -> HttpResponse:
     """The home page's 待办事项 card (loaded after the page): what waits for the viewer."""
     grant = current_grant(request.user, request.session)
     items = []
+    org = None
     if grant is not None:
         org = access_org_by_id(request.user, grant.org_id)
         items = todo.todos_for(viewer=request.user, org=org, today=timezone.localdate())
-    return TemplateResponse(request, "orgs/_todo.html", {"items": items})
+        selectors.attach_org_places([org], org_of=lambda o: o)  # whose 待办 these are
+    return TemplateResponse(request, "orgs/_todo.html", {"items": items, "org": org})
 
 
 @login_required

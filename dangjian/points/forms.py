@@ -97,7 +97,9 @@ class CloseForm(StyledFormMixin, forms.Form):
     start = _date_field("周期内任一天")
 
 
-class CommitmentForm(StyledFormMixin, forms.Form):
+class CommitmentForm(EditFormMixin, StyledFormMixin, forms.Form):
+    """This year's 承诺 of the member: an edit of the stored one (or of none yet)."""
+
     text = forms.CharField(
         label="我的承诺",
         max_length=300,

@@ -30,9 +30,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dangjian.core.counting import CappedCount, capped_count
 from dangjian.core.paths import is_within, subtree_q
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.points.models import (
     Commitment,
     PeriodKind,
@@ -375,12 +377,31 @@ def passbook(
     )
 
 
-def pending_claims(*, org: Organization, limit: int = 50) -> list[PointsClaim]:
-    """Self-reports waiting for the branch in ``org``'s subtree, oldest first (capped)."""
-    return list(
-        PointsClaim.objects.filter(subtree_q("org_path", org.path), state=PointsClaim.State.PENDING)
-        .select_related("member", "item")
+CLAIMS_SHOWN = 50
+CLAIMS_COUNT_CAP = 10_000
+
+
+def pending_claims(*, org: Organization, limit: int | None = None) -> list[PointsClaim]:
+    """Self-reports waiting for the branch in ``org``'s subtree, oldest first (capped); each
+    claim's member's 党小组 (or branch) carries its place for the page."""
+    limit = limit or CLAIMS_SHOWN
+    rows = list(
+        _pending(org)
+        .select_related("member__branch", "member__group", "item")
         .order_by("id")[:limit]
+    )
+    attach_org_places(rows, org_of=lambda c: c.member.group or c.member.branch)
+    return rows
+
+
+def pending_claims_total(*, org: Organization) -> CappedCount:
+    """How many self-reports wait in ``org``'s subtree (capped count)."""
+    return capped_count(_pending(org), cap=CLAIMS_COUNT_CAP)
+
+
+def _pending(org: Organization) -> QuerySet[PointsClaim]:
+    return PointsClaim.objects.filter(
+        subtree_q("org_path", org.path), state=PointsClaim.State.PENDING
     )
 
 

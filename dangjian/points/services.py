@@ -929,6 +929,9 @@ def commitment_set(*, actor: Any, member: Member, year: int, text: str) -> Commi
         raise _invalid("承诺内容不超过300字", "too_long", "text")
     if not 2000 <= year <= timezone.localdate().year + 1:
         raise _invalid("年度不正确", "bad_year", "year")
+    current = Commitment.objects.filter(member=member, year=year).first()
+    if current is not None and current.text == text:
+        return current  # saved unchanged: no write, no audit row
     row, created = Commitment.objects.update_or_create(
         member=member, year=year, defaults={"text": text, "org_path": member.org_path}
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import ListExtent
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
@@ -49,7 +50,7 @@ from dangjian.points.forms import (
     StarStartForm,
     points_text,
 )
-from dangjian.points.models import PointsItem, PointsScheme, StarRating, StarReview
+from dangjian.points.models import Commitment, PointsItem, PointsScheme, StarRating, StarReview
 from dangjian.points.rules import (
     catalogue_for,
     parse_period,
@@ -104,6 +105,7 @@ def _home_context(request: HttpRequest, org: Organization, award_form: Any) -> d
     kind, start, end = _period(request)
     board = selectors.board(org=org, kind=kind, start=start, end=end)
     can_award = may(request.user, "points.award", org)
+    claims = selectors.pending_claims(org=org) if can_award else []
     cat = catalogue_for(org, start.year)
     return {
         "nav_active": "points",
@@ -112,7 +114,16 @@ def _home_context(request: HttpRequest, org: Organization, award_form: Any) -> d
         "top": board.rows[:10],
         "period": period_param(kind, start),
         "periods": _period_choices(timezone.localdate()),
-        "claims": selectors.pending_claims(org=org) if can_award else [],
+        "claims": claims,
+        "claims_extent": ListExtent(
+            showing=len(claims),
+            total=selectors.pending_claims_total(org=org),
+            unit="条",
+            what="待审核",
+            how="审核后其余依次补上，也可选择下级支部分别审核",
+        )
+        if can_award
+        else None,
         "can_award": can_award,
         "award_form": award_form,
         "can_close": cat.base is not None
@@ -255,10 +266,17 @@ def _passbook_context(request: HttpRequest, member: Any, *, own: bool) -> dict[s
         "next_query": urlencode({"year": year, "cursor": book.next_cursor})
         if book.next_cursor
         else "",
-        "commitment_form": CommitmentForm(
-            initial={"text": book.commitment.text if book.commitment else ""}
-        ),
+        # The form edits this year's commitment only: a past year's page shows its text, but
+        # posting it back must not copy it into this year.
+        "commitment_form": CommitmentForm(initial=_commitment_initial(book.commitment))
+        if own and year == today.year
+        else None,
     }
+
+
+def _commitment_initial(row: Commitment | None) -> dict[str, Any]:
+    """The commitment as its form shows it (and as the stale-form check compares it)."""
+    return {"text": row.text if row else ""}
 
 
 @login_required
@@ -323,17 +341,20 @@ def claim_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def commitment(request: HttpRequest) -> HttpResponse:
+def commitment_edit(request: HttpRequest) -> HttpResponse:
+    """亮承诺: the member sets or changes this year's public commitment."""
     member = own_member(request.user)
     if member is None:
         raise PermissionDenied("您的账号未关联党员信息")
-    form = CommitmentForm(request.POST)
+    year = timezone.localdate().year
+    current = Commitment.objects.filter(member=member, year=year).first()
+    form = CommitmentForm(request.POST, initial=_commitment_initial(current))
     if form.is_valid():
         try:
             services.commitment_set(
                 actor=request.user,
                 member=member,
-                year=timezone.localdate().year,
+                year=year,
                 text=form.cleaned_data["text"],
             )
         except ValidationError as exc:
@@ -341,7 +362,8 @@ def commitment(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "承诺已公开")
     else:
-        messages.error(request, "请填写承诺内容（不超过300字）")
+        stale = form.non_field_errors()
+        messages.error(request, str(stale[0]) if stale else "请填写承诺内容（不超过300字）")
     return redirect("points:passbook")
 
 

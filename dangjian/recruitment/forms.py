@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, StyledFormMixin, Textarea
+from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
 from dangjian.members.rules import code_labels
 from dangjian.recruitment.models import DocumentKind
 from dangjian.recruitment.services import ACTIVIST_METHODS, ARCHIVE_MATERIALS, OUTCOMES
@@ -146,7 +146,10 @@ class StopForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(label="终止原因", max_length=200)
 
 
-class PlanForm(StyledFormMixin, forms.Form):
+class PlanForm(EditFormMixin, StyledFormMixin, forms.Form):
+    """A year's plan of one organization: an edit of the stored plan (or of the empty one), so
+    a plan someone saved meanwhile is not overwritten."""
+
     quota = forms.IntegerField(label="计划发展人数", min_value=0, max_value=100000)
     farmer_quota = forms.IntegerField(label="其中农民党员（单列）", min_value=0, max_value=100000)
     note = forms.CharField(label="说明", max_length=300, required=False)

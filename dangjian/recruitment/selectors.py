@@ -17,6 +17,7 @@ from django.db.models.functions import Concat
 from dangjian.core.paths import SEGMENT_WIDTH, subtree_q
 from dangjian.members.models import Member
 from dangjian.orgs.models import BRANCH_TYPES, Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.recruitment import rules
 from dangjian.recruitment.access import applicants_visible_to
 from dangjian.recruitment.models import Applicant, DevelopmentPlan, Stage, StepRecord
@@ -320,6 +321,7 @@ def alerts(
         ).order_by("next_earliest_on", "id")[:ALERT_CAP]
     )
     books = _books({a.rule_set_id for a in overdue + upcoming})
+    attach_org_places(overdue + upcoming)  # each alert names its township › village
     cards = [_card(a, books, today) for a in overdue]
     return Alerts(
         overdue=cards,
@@ -343,6 +345,7 @@ def branch_alerts(
         return alerts(viewer=viewer, org=org, today=today)
     for c in cards:
         c.applicant.org = org  # the board's rows are all of this branch
+    attach_org_places([org], org_of=lambda o: o)
     overdue = sorted((c for c in cards if c.overdue), key=lambda c: (c.applicant.due_on, c.pk))
     horizon = today + dt.timedelta(days=UPCOMING_DAYS)
 

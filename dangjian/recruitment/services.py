@@ -743,6 +743,8 @@ def plan_save(
         },
     )
     before = {"quota": plan.quota, "farmer_quota": plan.farmer_quota, "note": plan.note}
+    if not created and before == {"quota": quota, "farmer_quota": farmer_quota, "note": note}:
+        return plan  # saved unchanged: no write, no audit row
     if not created:
         plan.quota, plan.farmer_quota, plan.note = quota, farmer_quota, note
         plan.org_path = org.path

@@ -20,7 +20,7 @@ urlpatterns = [
         views.doc_template_activate,
         name="doc_template_activate",
     ),
-    path("plans/<int:org_id>/<int:year>/", views.plan, name="plan"),
+    path("plans/<int:org_id>/<int:year>/", views.plan_edit, name="plan"),
     path("<int:applicant_id>/", views.applicant_detail, name="applicant"),
     path("<int:applicant_id>/steps/", views.step_new, name="step"),
     path("<int:applicant_id>/stop/", views.applicant_stop, name="stop"),

@@ -25,6 +25,7 @@ from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_q, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.recruitment import documents, rules, selectors, services
 from dangjian.recruitment.access import (
     access_applicant_by_id,
@@ -100,6 +101,7 @@ def board(request: HttpRequest) -> HttpResponse:
     crumbs = _crumbs(*[(o.display_name, "") for o in [org]])
     if org.org_type in BRANCH_TYPES:
         columns = selectors.board(viewer=request.user, org=org, today=today)
+        attach_org_places([org], org_of=lambda o: o)  # the page names the branch's place
         context = {
             "nav_active": "recruitment",
             "org": org,
@@ -386,7 +388,8 @@ def document(request: HttpRequest, applicant_id: int, kind: str) -> HttpResponse
 
 
 @login_required
-def plan(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
+def plan_edit(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
+    """A year's 发展党员计划 of one organization: progress, and the plan's edit form."""
     if not 2000 <= year <= 2100:
         raise Http404("年度不正确")
     org = access_org_by_id(request.user, org_id, action="recruit.view")
@@ -396,7 +399,7 @@ def plan(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
     initial = (
         {"quota": current.quota, "farmer_quota": current.farmer_quota, "note": current.note}
         if current
-        else {"quota": 0, "farmer_quota": 0}
+        else {"quota": 0, "farmer_quota": 0, "note": ""}
     )
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST":

@@ -19,6 +19,7 @@ from dangjian.core.paths import subtree_q
 from dangjian.grid.access import grids_of_worker
 from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.service_requests.access import may_see_private, requests_visible_to
 from dangjian.service_requests.models import (
     Rating,
@@ -72,6 +73,7 @@ def _page(qs: QuerySet[ServiceRequest], *, cursor: str | None, size: int = PAGE_
     more = len(rows) > size
     rows = rows[:size]
     nxt = f"{rows[-1].due_at.isoformat()}|{rows[-1].pk}" if more and rows else None
+    attach_org_places(rows)  # every card names its village and grid, not "第三网格" alone
     return Page(rows=rows, next_cursor=nxt)
 
 
@@ -143,6 +145,7 @@ def worker_queue(*, viewer: Any, cursor: str | None = None) -> WorkerQueue:
         .exclude(state__in=POOL_STATES)
         .order_by("due_at", "id")[:CAP]
     )
+    attach_org_places(mine)
     return WorkerQueue(pool=pool, pool_total=total, mine=mine, grids=grids)
 
 
@@ -185,6 +188,7 @@ def my_orders(*, user: Any, limit: int = CAP) -> tuple[list[ServiceRequest], lis
         .order_by("-reported_at", "-id")
         .distinct()[:20]
     )
+    attach_org_places([*open_, *done])
     return open_, done
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Role
 from dangjian.accounts.workspace import current_grant
+from dangjian.core.counting import CappedCount, ListExtent
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
 from dangjian.core.paths import subtree_q
@@ -142,6 +143,14 @@ def pool(request: HttpRequest) -> HttpResponse:
             request,
             "pool",
             q=q,
+            pool_extent=ListExtent(
+                showing=len(q.pool.rows),
+                total=CappedCount(counted=q.pool_total, cap=selectors.CAP),
+                unit="条",
+                what="待领",
+                how="点“下一页”查看其余",
+                first_page=not request.GET.get("cursor"),
+            ),
             next_query=urlencode({"cursor": q.pool.next_cursor}) if q.pool.next_cursor else "",
             crumbs=_crumbs(("网格待领", "")),
         ),

@@ -15,6 +15,7 @@ from dangjian.members.models import Member
 from dangjian.members.rules import normalize_id
 from dangjian.orgs.access import scope_q
 from dangjian.orgs.models import BRANCH_TYPES, Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.transfers.access import RELATED, transfers_visible_to
 from dangjian.transfers.models import Transfer
 
@@ -89,6 +90,8 @@ def transfer_page(
     rows = list(qs.select_related(*RELATED).order_by("-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
+    # Both ends name their township › village (one query for the page).
+    attach_org_places([o for t in rows for o in (t.from_branch, t.to_branch)], org_of=lambda o: o)
     return Page(items=rows, next_cursor=str(rows[-1].pk) if more and rows else None)
 
 

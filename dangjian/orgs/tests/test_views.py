@@ -23,13 +23,19 @@ def test_home_shows_counts_for_the_working_org(login, people, tree):
     assert response.status_code == 200
     html = response.content.decode()
     assert "甲镇党委" in html
-    assert 'data-testid="count-total">4<' in html  # township A, two villages, one group
+    # township A and two villages; its one 党小组 is counted apart, as the statistics do
+    assert 'data-testid="count-total">3<' in html
+    assert 'data-testid="count-total-note">另有党小组 1 个；' in html
+    assert "党组织（不含党小组）" in html
     assert 'data-testid="count-branches">2<' in html
 
 
-def test_county_admin_home_counts_everything(login, people, tree):
-    response = login(people.county_admin).get("/")
-    assert f'data-testid="count-total">{Organization.objects.count()}<' in response.content.decode()
+def test_county_admin_home_counts_everything_with_the_groups_apart(login, people, tree):
+    html = login(people.county_admin).get("/").content.decode()
+    groups = Organization.objects.filter(org_type=Organization.Type.GROUP).count()
+    assert groups == 1
+    assert f'data-testid="count-total">{Organization.objects.count() - groups}<' in html
+    assert f"另有党小组 {groups} 个" in html
 
 
 def test_home_without_grants_says_so(login, people):

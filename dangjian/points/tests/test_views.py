@@ -135,6 +135,20 @@ def test_a_login_without_member_record_sees_an_explanation(login, people):
     assert "尚未关联党员信息" in r.content.decode()
 
 
+def test_a_past_years_passbook_shows_its_commitment_but_offers_no_form_to_overwrite_this_year(
+    login, people, roll
+):
+    this_year = dt.date.today().year
+    services.commitment_set(
+        actor=people.member, member=roll.me, year=this_year - 1, text="去年的承诺"
+    )
+    client = login(people.member)
+    past = client.get(f"/points/mine/?year={this_year - 1}").content.decode()
+    assert "去年的承诺" in past
+    assert "/points/mine/commitment/" not in past
+    assert "/points/mine/commitment/" in client.get("/points/mine/").content.decode()
+
+
 def test_print_board_is_a_standalone_a4_page(login, people, tree, roll):
     services.commitment_set(actor=people.member, member=roll.me, year=2026, text="带头垃圾分类")
     r = login(people.village_secretary).get(f"/points/board/print/?org={tree.village_a1.pk}")

@@ -8,6 +8,7 @@ import io
 import pytest
 from docx import Document
 
+from dangjian.core.forms import ROW_VERSION_FIELD, row_version
 from dangjian.members.tests.factories import make_member
 from dangjian.recruitment import rules
 from dangjian.recruitment.models import Applicant, DevelopmentPlan, StepRecord
@@ -159,14 +160,18 @@ def test_a_member_login_has_no_recruitment_page(login, people, tree) -> None:
 
 def test_the_plan_page_saves_quotas(login, people, tree) -> None:
     client = login(people.township_a)
+    empty = row_version({"quota": 0, "farmer_quota": 0, "note": ""})
     response = client.post(
-        f"/recruitment/plans/{tree.township_a.pk}/2026/", {"quota": 12, "farmer_quota": 5}
+        f"/recruitment/plans/{tree.township_a.pk}/2026/",
+        {"quota": 12, "farmer_quota": 5, ROW_VERSION_FIELD: empty},
     )
     assert response.status_code == 302
     plan = DevelopmentPlan.objects.get(org=tree.township_a, year=2026)
     assert (plan.quota, plan.farmer_quota) == (12, 5)
+    saved = row_version({"quota": 12, "farmer_quota": 5, "note": ""})
     bad = client.post(
-        f"/recruitment/plans/{tree.township_a.pk}/2026/", {"quota": 3, "farmer_quota": 5}
+        f"/recruitment/plans/{tree.township_a.pk}/2026/",
+        {"quota": 3, "farmer_quota": 5, ROW_VERSION_FIELD: saved},
     )
     assert "单列的农民党员人数不能多于计划总数" in bad.content.decode()
     plan.refresh_from_db()
