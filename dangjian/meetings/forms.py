@@ -7,7 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.html import escape
 
-from dangjian.core.forms import DateTimeInput, EditFormMixin, StyledFormMixin, Textarea
+from dangjian.core.forms import (
+    DateTimeInput,
+    EditFormMixin,
+    ScopeChoiceField,
+    StyledFormMixin,
+    Textarea,
+)
 from dangjian.meetings.models import Attendance, MeetingType
 
 
@@ -20,7 +26,7 @@ def plain_text_to_html(text: str) -> str:
 
 
 class MeetingForm(StyledFormMixin, forms.Form):
-    org = forms.TypedChoiceField(label="党组织", coerce=int, choices=())
+    org = ScopeChoiceField(label="党组织")
     types = forms.MultipleChoiceField(
         label="会议类型",
         choices=MeetingType.choices,

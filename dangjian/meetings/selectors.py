@@ -17,6 +17,8 @@ from dangjian.orgs.models import Organization
 
 PAGE_SIZE = 20
 PRESENT = (Attendance.Status.PRESENT, Attendance.Status.LATE)
+# Announced but not (yet) held, or called off: no one attended or missed anything.
+NOT_HELD = (Meeting.State.PLANNED, Meeting.State.CANCELLED)
 
 
 @dataclass
@@ -145,7 +147,9 @@ def member_meetings(
         else dt.date(today.year - 1, 3, 1)
     )
     start = dt.datetime.combine(since, dt.time(), timezone.get_current_timezone())
-    qs = Attendance.objects.filter(member=member, meeting__held_at__gte=start)
+    qs = Attendance.objects.filter(member=member, meeting__held_at__gte=start).exclude(
+        meeting__state__in=NOT_HELD
+    )
     statuses = list(qs.values_list("status", flat=True))
     rows = list(qs.select_related("meeting", "meeting__org").order_by("-meeting__held_at")[:limit])
     return MemberMeetings(
@@ -172,7 +176,7 @@ def open_checkins_for(*, user: Any, now: dt.datetime) -> list[Meeting]:
             attendance__status__in=[Attendance.Status.ABSENT, Attendance.Status.EXCUSED],
             checkin_opens_at__lte=now,
             checkin_closes_at__gte=now,
-            state__in=[Meeting.State.DRAFT, Meeting.State.RETURNED],
+            state__in=[Meeting.State.PLANNED, Meeting.State.DRAFT, Meeting.State.RETURNED],
         )
         .select_related("org")
         .order_by("held_at")[:3]
