@@ -181,3 +181,18 @@ def open_checkins_for(*, user: Any, now: dt.datetime) -> list[Meeting]:
         .select_related("org")
         .order_by("held_at")[:3]
     )
+
+
+@dataclass
+class NoticeReach:
+    invited: int
+    reachable: int  # invited members with an active login account: they get the notice
+
+
+def notice_reach(meeting: Meeting) -> NoticeReach:
+    """How many invited members a meeting notice reaches (in-app and the configured channels)."""
+    rows = Attendance.objects.filter(meeting=meeting)
+    return NoticeReach(
+        invited=rows.count(),
+        reachable=rows.filter(member__user__isnull=False, member__user__is_active=True).count(),
+    )
