@@ -319,9 +319,9 @@ def attendance_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if any(e.code == "stale" for e in form.non_field_errors().as_data()):
         # Someone (a check-in, another recorder) changed the sheet meanwhile: show it as it is
         # now, with the message; nothing of this post was saved.
-        fresh = AttendanceSheetForm(rows=rows)
-        fresh.add_error(None, STALE_MESSAGE)
-        form = fresh
+        context = _detail_context(request, meeting)
+        context["sheet_errors"] = [STALE_MESSAGE]
+        return TemplateResponse(request, "meetings/meeting_detail.html", context)
     context = _detail_context(request, meeting, sheet=form)
     return TemplateResponse(request, "meetings/meeting_detail.html", context)
 
