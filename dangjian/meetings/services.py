@@ -773,11 +773,14 @@ def meeting_reschedule(
     _require_planned(meeting)
     now = now or timezone.now()
     _require_future(held_at, now)
-    after = {"held_at": held_at, "place": meeting.place if place is None else place.strip()}
-    changes = field_changes({"held_at": meeting.held_at, "place": meeting.place}, after)
+    new_place = meeting.place if place is None else place.strip()[:200]
+    changes = field_changes(
+        {"held_at": meeting.held_at, "place": meeting.place},
+        {"held_at": held_at, "place": new_place},
+    )
     if not changes:
         return meeting
-    meeting.held_at, meeting.place = after["held_at"], after["place"]
+    meeting.held_at, meeting.place = held_at, new_place
     _set_window(meeting)
     meeting.notice_round += 1
     meeting.notified_at = now

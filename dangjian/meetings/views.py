@@ -340,7 +340,7 @@ def meeting_reschedule(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
     form = RescheduleForm(request.POST, prefix="reschedule")
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("meetings:detail", meeting.pk)
     try:
         services.meeting_reschedule(actor=request.user, meeting=meeting, **form.cleaned_data)
