@@ -88,5 +88,7 @@ def test_the_secretary_of_one_branch_sees_it_chosen_on_the_new_member_form(
     doc = lxml.html.fromstring(html)
     (select,) = doc.xpath("//select[@name='branch']")
     assert select.get("disabled") is not None
-    assert [o.text_content() for o in select.xpath(".//option[@value!='']")] == [tree.village_a1.name]
+    assert [o.text_content() for o in select.xpath(".//option[@value!='']")] == [
+        tree.village_a1.name
+    ]
     assert ONLY_CHOICE_HINT in html

@@ -163,7 +163,7 @@ def test_plan_notify_checkin_then_one_save_for_the_whole_sheet(
     assert channel.sent == [(people.member.pk, Notification.objects.get().title)]
     phone = page_for(width=375, height=740)
     _login(phone, "member")
-    phone.goto("/notifications/")
+    phone.goto("/system/notifications/")
     expect(phone.get_by_text(re.compile("^会议通知：")).first).to_be_visible()
     phone.screenshot(path=screenshot_dir / "meeting-notice-phone.png", full_page=True)
     phone.goto("/meetings/checkin/")

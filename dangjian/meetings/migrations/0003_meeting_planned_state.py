@@ -4,30 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0002_default_rule_set'),
+        ("meetings", "0002_default_rule_set"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='meeting',
-            name='cancel_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='取消原因'),
+            model_name="meeting",
+            name="cancel_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="取消原因"),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='notice_round',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='通知轮次'),
+            model_name="meeting",
+            name="notice_round",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="通知轮次"),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='notified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='通知时间'),
+            model_name="meeting",
+            name="notified_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="通知时间"),
         ),
         migrations.AlterField(
-            model_name='meeting',
-            name='state',
-            field=models.CharField(choices=[('planned', '已通知待召开'), ('cancelled', '已取消'), ('draft', '草稿'), ('submitted', '已提交待审核'), ('returned', '已退回'), ('approved', '审核通过')], default='draft', max_length=16, verbose_name='状态'),
+            model_name="meeting",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("planned", "已通知待召开"),
+                    ("cancelled", "已取消"),
+                    ("draft", "草稿"),
+                    ("submitted", "已提交待审核"),
+                    ("returned", "已退回"),
+                    ("approved", "审核通过"),
+                ],
+                default="draft",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]
