@@ -10,7 +10,7 @@ from django.utils import timezone
 from dangjian.core.forms import STALE_MESSAGE
 from dangjian.core.models import Notification
 from dangjian.meetings import selectors, services
-from dangjian.meetings.forms import AttendanceSheetForm
+from dangjian.meetings.forms import AttendanceSheetForm, MeetingPlanEditForm
 from dangjian.meetings.models import Attendance, Meeting
 from dangjian.meetings.tests import factories
 from dangjian.meetings.tests.factories import make_meeting
@@ -346,3 +346,25 @@ def test_member_tab_shows_rate(people, login, tree, roll):
     assert "应参加 2 次，出席 1 次" in html
     assert "50%" in html
     assert login(people.township_b).get(f"/meetings/member/{roll.me.pk}/").status_code == 404
+
+
+def test_editing_a_planned_meeting_keeps_its_time_and_saves_the_rest(people, login, planned):
+    client = login(people.village_secretary)
+    html = client.get(f"/meetings/{planned.pk}/edit/").content.decode()
+    assert "修改时间请用“改期”" in html
+    assert 'name="minutes"' not in html
+    form = MeetingPlanEditForm(
+        initial={
+            **{f: getattr(planned, f) for f in services.FIELDS if f != "minutes"},
+            "held_at": timezone.localtime(planned.held_at),
+        }
+    )
+    later = timezone.localtime(planned.held_at) + dt.timedelta(days=3)
+    r = client.post(
+        f"/meetings/{planned.pk}/edit/",
+        {"types": planned.types, "topic": "新主题", "place": "礼堂",
+         "held_at": later.strftime("%Y-%m-%dT%H:%M"), "row_version": form.initial["row_version"]},
+    )  # fmt: skip
+    assert r.status_code == 302
+    after = Meeting.objects.get(pk=planned.pk)
+    assert (after.topic, after.place, after.held_at) == ("新主题", "礼堂", planned.held_at)
