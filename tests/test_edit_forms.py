@@ -152,9 +152,9 @@ def _attendance(tree: Any, people: Any) -> EditCase:
         people.village_secretary,
         row,
         f"/meetings/{meeting.pk}/",
-        f"/meetings/{meeting.pk}/attendance/{member.pk}/",
+        f"/meetings/{meeting.pk}/attendance/",  # the whole sheet: one form, one token
         {"status": "present", "reason": ""},
-        ("reason", "生病住院"),
+        (f"reason-{member.pk}", "生病住院"),
     )
 
 

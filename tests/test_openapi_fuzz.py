@@ -150,7 +150,13 @@ def aim_organizational_life(
     path, method = case.operation.path, case.method.upper()
     if "meeting_id" in params and real("meeting_id"):
         params["meeting_id"] = (
-            x["submitted"] if path.endswith(("/approve", "/return")) else x["draft"]
+            x["submitted"]
+            if path.endswith(("/approve", "/return"))
+            else x["planned"]
+            if path.endswith(("/reschedule", "/cancel"))
+            else x["planned_held"]
+            if path.endswith("/record")
+            else x["draft"]
         )
     if "/attendance/" in path and "member_id" in params and real("invitee"):
         params["member_id"] = x["invitee"]
@@ -169,6 +175,17 @@ def aim_organizational_life(
         ("POST", "/api/v1/meetings/"): lambda: {
             "org_id": x["branch"], "types": ["theme_day"], "topic": "模糊测试会议",
             "held_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(),
+        },
+        ("POST", "/api/v1/meetings/planned"): lambda: {
+            "org_id": x["branch"], "types": ["theme_day"], "topic": "模糊测试通知会议",
+            "held_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat(),
+        },
+        ("POST", "/api/v1/meetings/{meeting_id}/reschedule"): lambda: {
+            "held_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(),
+        },
+        ("POST", "/api/v1/meetings/{meeting_id}/cancel"): lambda: {"reason": "模糊测试"},
+        ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): lambda: {
+            "rows": [{"member_id": x["invitee"], "status": "present"}],
         },
         ("POST", "/api/v1/meetings/checkin"): lambda: {"code": x["code"]},
         ("PATCH", "/api/v1/meetings/{meeting_id}"): lambda: {"topic": "修改后的主题"},
@@ -319,8 +336,9 @@ def _organizational_life_rows(people: Any, tree: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     from dangjian.findings.services import finding_create, remedy_add
+    from dangjian.meetings.models import Meeting
     from dangjian.meetings.review_services import review_record
-    from dangjian.meetings.services import meeting_create, meeting_submit
+    from dangjian.meetings.services import meeting_create, meeting_plan, meeting_submit
     from dangjian.members.models import Member
 
     actor, branch = people.county_admin, tree.village_a1
@@ -344,6 +362,21 @@ def _organizational_life_rows(people: Any, tree: Any) -> dict[str, Any]:
         topic="已提交",
     )
     meeting_submit(actor=actor, meeting=submitted)
+    planned = meeting_plan(
+        actor=actor,
+        org=branch,
+        types=["theme_day"],
+        held_at=now + dt.timedelta(days=1),
+        topic="已通知",
+    )
+    planned_held = meeting_plan(
+        actor=actor,
+        org=branch,
+        types=["theme_day"],
+        held_at=now + dt.timedelta(days=1),
+        topic="已召开待登记",
+    )
+    Meeting.objects.filter(pk=planned_held.pk).update(held_at=now - dt.timedelta(hours=1))
     year = now.year - 1
     review = review_record(actor=actor, member=unqualified, year=year, result="unqualified")
     today = timezone.localdate()
@@ -359,7 +392,8 @@ def _organizational_life_rows(people: Any, tree: Any) -> dict[str, Any]:
     return {
         "branch": branch.pk, "draft": draft.pk, "submitted": submitted.pk, "code": draft.checkin_code,
         "invitee": invitee, "reviewee": reviewee.pk, "unqualified_review": review.pk, "year": year,
-        "finding": finding.pk, "remedy": remedy.pk,
+        "finding": finding.pk, "remedy": remedy.pk, "planned": planned.pk,
+        "planned_held": planned_held.pk,
     }  # fmt: skip
 
 

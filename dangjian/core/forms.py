@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.choices import normalize_choices
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 # What a browser's <input type=date|datetime-local|time|month> puts in ``value`` and sends back.
@@ -81,6 +82,50 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+# --- Organization pickers ------------------------------------------------------------------
+
+ONLY_CHOICE_HINT = "您只负责这一个组织，已自动选定"
+
+
+class ScopeChoiceField(forms.TypedChoiceField):
+    """A required pick among the organizations the viewer may write to (所在党支部, 所属村 …).
+
+    With exactly one eligible organization there is nothing to pick: it is preselected and
+    shown read-only (a disabled select, which the browser does not send), and the form takes
+    that one value whatever is posted. Views set ``choices`` as before; every form that asks
+    for an organization from the viewer's scope declares its field with this class, so a
+    secretary of one branch never picks it again."""
+
+    def __init__(self, *, coerce: Any = int, choices: Any = (), **kwargs: Any) -> None:
+        self.only_value: Any = None
+        self._help_text = kwargs.get("help_text", "")
+        super().__init__(coerce=coerce, choices=choices, **kwargs)
+
+    @property  # type: ignore[override]
+    def choices(self) -> Any:
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        self._choices = self.widget.choices = normalize_choices(value)
+        real = [v for v, label in self._choices if v not in ("", None)]
+        grouped = any(isinstance(label, (list, tuple)) for _, label in self._choices)
+        if self.required and len(real) == 1 and not grouped:
+            self.only_value = real[0]
+            self.initial = real[0]
+            self.disabled = True
+            self.help_text = ONLY_CHOICE_HINT
+        else:
+            self.only_value = None
+            self.disabled = False
+            self.help_text = self._help_text
+
+    def clean(self, value: Any) -> Any:
+        if self.only_value is not None:
+            value = self.only_value
+        return super().clean(value)
 
 
 # --- Stale forms ---------------------------------------------------------------------------

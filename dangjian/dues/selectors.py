@@ -41,6 +41,7 @@ from dangjian.dues.rules import (
     reduced_amount,
 )
 from dangjian.meetings.models import Attendance
+from dangjian.meetings.selectors import NOT_HELD
 from dangjian.members.models import Member
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 from dangjian.orgs.selectors import attach_org_places
@@ -450,6 +451,7 @@ def _attach_absences(alerts: list[LapseAlert], this_month: dt.date, n: int) -> N
             meeting__held_at__gte=window_start,
             meeting__held_at__lt=window_end,
         )
+        .exclude(meeting__state__in=NOT_HELD)
         .values("member_id")
         .annotate(
             absent=Count("id", filter=Q(status=Attendance.Status.ABSENT)), invited=Count("id")

@@ -8,7 +8,13 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
+from dangjian.core.forms import (
+    DateInput,
+    EditFormMixin,
+    ScopeChoiceField,
+    StyledFormMixin,
+    Textarea,
+)
 from dangjian.grid.models import LocalWorthy, Mediation, OpinionRecord
 
 
@@ -37,7 +43,7 @@ class _CheckboxClassMixin:
 
 
 class GridForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
-    org = forms.TypedChoiceField(label="所属村（社区）", coerce=int, choices=())
+    org = ScopeChoiceField(label="所属村（社区）")
     name = forms.CharField(label="网格名称", max_length=60)
     area_description = forms.CharField(
         label="网格范围",
@@ -238,7 +244,7 @@ class MediationForm(_CheckboxClassMixin, StyledFormMixin, forms.Form):
 
 
 class WorthyForm(StyledFormMixin, forms.Form):
-    org = forms.TypedChoiceField(label="所在村（社区）", coerce=int, choices=())
+    org = ScopeChoiceField(label="所在村（社区）")
     name = forms.CharField(label="姓名", max_length=50)
     background = forms.ChoiceField(label="身份背景", choices=LocalWorthy.Background.choices)
     specialty = forms.CharField(label="专长", max_length=100, required=False)

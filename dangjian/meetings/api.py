@@ -14,6 +14,8 @@ from dangjian.meetings.models import Meeting
 from dangjian.meetings.schemas import (
     AttendanceIn,
     AttendanceOut,
+    AttendanceSheetIn,
+    CancelIn,
     CheckinIn,
     CheckinOut,
     MeetingCreateIn,
@@ -21,7 +23,9 @@ from dangjian.meetings.schemas import (
     MeetingFields,
     MeetingOut,
     MeetingPageOut,
+    MeetingPlanIn,
     MeetingReviewIn,
+    RescheduleIn,
 )
 from dangjian.members.models import Member
 from dangjian.orgs.access import access_org_by_id, may
@@ -64,6 +68,15 @@ def meeting_create(request: HttpRequest, payload: MeetingCreateIn) -> Any:
     org = access_org_by_id(request.user, payload.org_id, action="meeting.record")
     data = payload.dict(exclude={"org_id"}, exclude_none=True)
     meeting = services.meeting_create(actor=request.user, org=org, **data)
+    return 201, _detail(request, meeting)
+
+
+@router.post(
+    "/planned", response={201: MeetingDetailOut}, summary="会前通知会议（通知应到党员，到时签到）"
+)
+def meeting_plan(request: HttpRequest, payload: MeetingPlanIn) -> Any:
+    org = access_org_by_id(request.user, payload.org_id, action="meeting.record")
+    meeting = services.meeting_plan(actor=request.user, org=org, **payload.dict(exclude={"org_id"}))
     return 201, _detail(request, meeting)
 
 
@@ -116,6 +129,45 @@ def attendance_put(
         status=payload.status,
         reason=payload.reason,
     )
+
+
+@router.put(
+    "/{meeting_id}/attendance",
+    response=list[AttendanceOut],
+    summary="一次保存出席情况（整张名单，全部成功或全部不保存）",
+)
+def attendance_sheet_put(request: HttpRequest, meeting_id: int, payload: AttendanceSheetIn) -> Any:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    services.attendance_bulk_set(
+        actor=request.user,
+        meeting=meeting,
+        marks=[services.AttendanceMark(r.member_id, r.status, r.reason) for r in payload.rows],
+    )
+    return selectors.attendance_rows(meeting)
+
+
+@router.post(
+    "/{meeting_id}/reschedule", response=MeetingDetailOut, summary="已通知的会议改期（重新通知）"
+)
+def meeting_reschedule(request: HttpRequest, meeting_id: int, payload: RescheduleIn) -> Any:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    meeting = services.meeting_reschedule(actor=request.user, meeting=meeting, **payload.dict())
+    return _detail(request, meeting)
+
+
+@router.post("/{meeting_id}/cancel", response=MeetingOut, summary="取消已通知的会议（通知党员）")
+def meeting_cancel(request: HttpRequest, meeting_id: int, payload: CancelIn) -> Any:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    return services.meeting_cancel(actor=request.user, meeting=meeting, reason=payload.reason)
+
+
+@router.post(
+    "/{meeting_id}/record", response=MeetingDetailOut, summary="会议召开后转为会议记录（草稿）"
+)
+def meeting_start_record(request: HttpRequest, meeting_id: int) -> Any:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    meeting = services.meeting_start_record(actor=request.user, meeting=meeting)
+    return _detail(request, meeting)
 
 
 @router.post("/{meeting_id}/submit", response=MeetingOut, summary="提交上级审核")

@@ -7,8 +7,15 @@ from typing import Any
 from django import forms
 from django.utils.html import escape
 
-from dangjian.core.forms import DateTimeInput, EditFormMixin, StyledFormMixin, Textarea
+from dangjian.core.forms import (
+    DateTimeInput,
+    EditFormMixin,
+    ScopeChoiceField,
+    StyledFormMixin,
+    Textarea,
+)
 from dangjian.meetings.models import Attendance, MeetingType
+from dangjian.meetings.services import AttendanceMark
 
 
 def plain_text_to_html(text: str) -> str:
@@ -20,7 +27,7 @@ def plain_text_to_html(text: str) -> str:
 
 
 class MeetingForm(StyledFormMixin, forms.Form):
-    org = forms.TypedChoiceField(label="党组织", coerce=int, choices=())
+    org = ScopeChoiceField(label="党组织")
     types = forms.MultipleChoiceField(
         label="会议类型",
         choices=MeetingType.choices,
@@ -65,13 +72,98 @@ class MeetingEditForm(EditFormMixin, MeetingForm):
     """An existing meeting record; refused when someone saved it meanwhile."""
 
 
-class AttendanceForm(StyledFormMixin, forms.Form):
-    status = forms.ChoiceField(label="出席情况", choices=Attendance.Status.choices)
-    reason = forms.CharField(label="请假事由", max_length=200, required=False)
+class MeetingPlanForm(MeetingForm):
+    """A meeting announced ahead: no minutes yet (they are recorded once it is held)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        del self.fields["minutes"]
+        self.fields["held_at"].help_text = "须晚于当前时间；保存后立即通知应到党员"
 
 
-class AttendanceEditForm(EditFormMixin, AttendanceForm):
-    """One attendance row; refused when it changed meanwhile (a check-in, another recorder)."""
+class MeetingPlanEditForm(EditFormMixin, MeetingPlanForm):
+    """A planned meeting's details other than its time (改期 changes the time and re-notifies)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["held_at"].disabled = True
+        self.fields["held_at"].help_text = "修改时间请用“改期”，改期后会重新通知党员"
+
+    def record_data(self) -> dict[str, Any]:
+        return {k: v for k, v in super().record_data().items() if k != "held_at"}
+
+
+class RescheduleForm(StyledFormMixin, forms.Form):
+    held_at = forms.DateTimeField(
+        label="新的召开时间",
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        error_messages={"required": "请填写新的召开时间", "invalid": "召开时间格式不正确"},
+    )
+    place = forms.CharField(label="地点", max_length=200, required=False)
+    reason = forms.CharField(label="改期原因", max_length=200, required=False)
+
+
+class CancelForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="取消原因", max_length=200, error_messages={"required": "取消会议请填写原因"}
+    )
+
+
+def status_field(member_id: int) -> str:
+    return f"status-{member_id}"
+
+
+def reason_field(member_id: int) -> str:
+    return f"reason-{member_id}"
+
+
+class AttendanceSheetForm(EditFormMixin, forms.Form):
+    """The whole attendance sheet (one status and reason per invited member), saved at once.
+
+    One stale-form token covers every line: a check-in or another recorder's save in between
+    refuses the save instead of overwriting it."""
+
+    def __init__(self, *args: Any, rows: list[Attendance], **kwargs: Any):
+        initial: dict[str, Any] = {}
+        for r in rows:
+            initial[status_field(r.member_id)] = r.status
+            initial[reason_field(r.member_id)] = r.reason
+        super().__init__(*args, initial=initial, **kwargs)
+        self.rows = rows
+        for r in rows:
+            name = r.member.name
+            self.fields[status_field(r.member_id)] = forms.ChoiceField(
+                label=f"{name}的出席情况",
+                choices=Attendance.Status.choices,
+                error_messages={"invalid_choice": f"{name}：出席情况不正确"},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}),
+            )
+            self.fields[reason_field(r.member_id)] = forms.CharField(
+                label=f"{name}的请假事由",
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"class": "form-control form-control-sm", "placeholder": "请假事由"}
+                ),
+            )
+
+    def lines(self) -> list[tuple[Attendance, Any, Any]]:
+        """(row, status field, reason field) per invited member, for the template."""
+        return [
+            (r, self[status_field(r.member_id)], self[reason_field(r.member_id)]) for r in self.rows
+        ]
+
+    def marks(self) -> list[AttendanceMark]:
+        data = self.cleaned_data
+        return [
+            AttendanceMark(
+                member_id=r.member_id,
+                status=data[status_field(r.member_id)],
+                reason=data.get(reason_field(r.member_id), ""),
+            )
+            for r in self.rows
+        ]
 
 
 class ReviewForm(StyledFormMixin, forms.Form):

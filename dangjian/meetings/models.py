@@ -134,6 +134,9 @@ class Meeting(OrgPathCopy, TimeStampedModel):
     """One meeting record; it may count as several types (主题党日 + 党员大会 + 党课)."""
 
     class State(models.TextChoices):
+        # Announced ahead: members notified, check-in opens at the time; recorded afterwards.
+        PLANNED = "planned", "已通知待召开"
+        CANCELLED = "cancelled", "已取消"
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已提交待审核"
         RETURNED = "returned", "已退回"
@@ -180,6 +183,10 @@ class Meeting(OrgPathCopy, TimeStampedModel):
     )
     checkin_opens_at = models.DateTimeField("签到开始", null=True, blank=True)
     checkin_closes_at = models.DateTimeField("签到截止", null=True, blank=True)
+    notified_at = models.DateTimeField("通知时间", null=True, blank=True)
+    # Bumped on every reschedule: each round's notices are delivered once (dedupe key).
+    notice_round = models.PositiveSmallIntegerField("通知轮次", default=0)
+    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "会议记录"

@@ -33,6 +33,8 @@ class MeetingOut(Schema):
     review_comment: str
     submitted_at: dt.datetime | None
     reviewed_at: dt.datetime | None
+    notified_at: dt.datetime | None  # planned meetings: when the invited members were notified
+    cancel_reason: str
 
 
 class MeetingDetailOut(MeetingOut):
@@ -64,6 +66,41 @@ class MeetingCreateIn(MeetingFields):
     types: list[str]  # type: ignore[assignment]
     held_at: dt.datetime  # type: ignore[assignment]
     topic: str = Field(max_length=200)  # type: ignore[assignment]
+
+
+class MeetingPlanIn(Schema):
+    """A meeting announced ahead (state ``planned``); minutes come once it is held."""
+
+    org_id: int
+    types: list[str]
+    held_at: dt.datetime
+    topic: str = Field(max_length=200)
+    place: str = Field(default="", max_length=200)
+    host_name: str = Field(default="", max_length=50)
+    recorder_name: str = Field(default="", max_length=50)
+    agenda: str = Field(default="", max_length=20000)
+
+
+class RescheduleIn(Schema):
+    held_at: dt.datetime
+    place: str | None = Field(default=None, max_length=200)
+    reason: str = Field(default="", max_length=200)
+
+
+class CancelIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+class AttendanceLineIn(Schema):
+    member_id: int
+    status: str = Field(max_length=16)
+    reason: str = Field(default="", max_length=200)
+
+
+class AttendanceSheetIn(Schema):
+    """The whole sheet (or some lines of it): saved all at once or not at all."""
+
+    rows: list[AttendanceLineIn] = Field(max_length=2000)
 
 
 class AttendanceIn(Schema):

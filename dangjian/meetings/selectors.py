@@ -19,6 +19,8 @@ from dangjian.orgs.selectors import attach_org_places
 
 PAGE_SIZE = 20
 PRESENT = (Attendance.Status.PRESENT, Attendance.Status.LATE)
+# Announced but not (yet) held, or called off: no one attended or missed anything.
+NOT_HELD = (Meeting.State.PLANNED, Meeting.State.CANCELLED)
 
 
 @dataclass
@@ -184,7 +186,9 @@ def member_meetings(
         else dt.date(today.year - 1, 3, 1)
     )
     start = dt.datetime.combine(since, dt.time(), timezone.get_current_timezone())
-    qs = Attendance.objects.filter(member=member, meeting__held_at__gte=start)
+    qs = Attendance.objects.filter(member=member, meeting__held_at__gte=start).exclude(
+        meeting__state__in=NOT_HELD
+    )
     statuses = list(qs.values_list("status", flat=True))
     rows = list(qs.select_related("meeting", "meeting__org").order_by("-meeting__held_at")[:limit])
     return MemberMeetings(
@@ -211,8 +215,23 @@ def open_checkins_for(*, user: Any, now: dt.datetime) -> list[Meeting]:
             attendance__status__in=[Attendance.Status.ABSENT, Attendance.Status.EXCUSED],
             checkin_opens_at__lte=now,
             checkin_closes_at__gte=now,
-            state__in=[Meeting.State.DRAFT, Meeting.State.RETURNED],
+            state__in=[Meeting.State.PLANNED, Meeting.State.DRAFT, Meeting.State.RETURNED],
         )
         .select_related("org")
         .order_by("held_at")[:3]
+    )
+
+
+@dataclass
+class NoticeReach:
+    invited: int
+    reachable: int  # invited members with an active login account: they get the notice
+
+
+def notice_reach(meeting: Meeting) -> NoticeReach:
+    """How many invited members a meeting notice reaches (in-app and the configured channels)."""
+    rows = Attendance.objects.filter(meeting=meeting)
+    return NoticeReach(
+        invited=rows.count(),
+        reachable=rows.filter(member__user__isnull=False, member__user__is_active=True).count(),
     )

@@ -1,4 +1,5 @@
-"""Writes for meeting records: record, attendance, check-in, submit, review, files.
+"""Writes for meeting records: announce ahead (plan, reschedule, cancel), record, attendance
+(one row or the whole sheet), check-in, submit, review, files.
 
 Every service is keyword-only, atomic, checks permission through the access root and writes
 the audit log. Errors are ``ValidationError`` with a Chinese message and a stable code.
@@ -15,9 +16,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.audit import audit_record, field_changes
+from dangjian.core.services import notify
 from dangjian.core.uploads import sanitize_upload
 from dangjian.meetings.access import may_review
 from dangjian.meetings.models import Attendance, Meeting, MeetingFile, MeetingType, MeetingTypeTag
@@ -57,6 +60,10 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 
 EDITABLE_STATES = (Meeting.State.DRAFT, Meeting.State.RETURNED)
+# A planned meeting takes check-ins (at the time) and 请假 marked in advance; it is recorded
+# (minutes, submit) only once held.
+CHECKIN_STATES = (Meeting.State.PLANNED, *EDITABLE_STATES)
+ATTENDANCE_STATES = CHECKIN_STATES
 PRESENT_STATUSES = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 COMMITTEE_TYPES = frozenset(
     {
@@ -142,7 +149,36 @@ def invited_members(org: Organization, on: dt.date) -> QuerySet[Member]:
     return qs.filter(branch=org)
 
 
+def _sync_invited(meeting: Meeting) -> None:
+    """Make the attendance rows the invited list of the meeting day: add members who are on the
+    roll that day, drop rows of members who are not (unless they checked in). A planned meeting
+    is announced from today's roll; this runs again when it is rescheduled and when recorded."""
+    invited = dict(
+        invited_members(meeting.org, timezone.localdate(meeting.held_at)).values_list(
+            "id", "category"
+        )
+    )
+    Attendance.objects.filter(meeting=meeting, by_checkin=False).exclude(
+        member_id__in=list(invited)
+    ).delete()
+    have = set(Attendance.objects.filter(meeting=meeting).values_list("member_id", flat=True))
+    Attendance.objects.bulk_create(
+        Attendance(
+            meeting=meeting,
+            member_id=member_id,
+            org_path=meeting.org_path,
+            status=Attendance.Status.ABSENT,
+            is_voting=category == Member.Category.FULL,
+        )
+        for member_id, category in invited.items()
+        if member_id not in have
+    )
+
+
 def _sync_tags(meeting: Meeting) -> None:
+    if meeting.state == Meeting.State.CANCELLED:  # never held: nothing to count or filter by
+        MeetingTypeTag.objects.filter(meeting=meeting).delete()
+        return
     held_on = timezone.localdate(meeting.held_at)
     counts = meeting.state in (Meeting.State.SUBMITTED, Meeting.State.APPROVED)
     MeetingTypeTag.objects.filter(meeting=meeting).exclude(meeting_type__in=meeting.types).delete()
@@ -218,16 +254,7 @@ def meeting_create(
     _set_window(meeting)
     meeting.save()
     _sync_tags(meeting)
-    Attendance.objects.bulk_create(
-        Attendance(
-            meeting=meeting,
-            member=m,
-            org_path=meeting.org_path,
-            status=Attendance.Status.ABSENT,
-            is_voting=m.category == Member.Category.FULL,
-        )
-        for m in invited_members(org, timezone.localdate(held_at)).only("id", "category")
-    )
+    _sync_invited(meeting)
     _audit(
         actor,
         "meeting.create",
@@ -251,12 +278,17 @@ def meeting_update(*, actor: Any, meeting: Meeting, data: dict[str, Any]) -> Mee
     """Change a draft or returned record; the invited list is kept as first recorded."""
     meeting = _locked(meeting)
     _require_record(actor, meeting.org)
-    _require_editable(meeting)
+    planned = meeting.state == Meeting.State.PLANNED
+    if not planned:
+        _require_editable(meeting)
     before = {f: getattr(meeting, f) for f in FIELDS}
     data = {k: v for k, v in data.items() if k in FIELDS}
     if "types" in data:
         data["types"] = _clean_types(meeting.org, data["types"])
-    if "held_at" in data:
+    if planned and "held_at" in data and data["held_at"] != meeting.held_at:
+        # Members were told a time: a new one goes through 改期, which tells them again.
+        raise _invalid("已通知的会议请用“改期”修改会议时间", "use_reschedule", "held_at")
+    if "held_at" in data and not planned:
         _check_held_at(data["held_at"], timezone.now())
     if "topic" in data:
         data["topic"] = (data["topic"] or "").strip()[:200]
@@ -283,6 +315,11 @@ def meeting_update(*, actor: Any, meeting: Meeting, data: dict[str, Any]) -> Mee
     return meeting
 
 
+def _require_attendance_open(meeting: Meeting) -> None:
+    if meeting.state not in ATTENDANCE_STATES:
+        raise _invalid("会议记录已提交、已审核通过或已取消，不能修改出席情况", "not_editable")
+
+
 def _attendance_for(meeting: Meeting, member: Member) -> Attendance:
     row = Attendance.objects.select_for_update().filter(meeting=meeting, member=member).first()
     if row is None:
@@ -297,7 +334,7 @@ def attendance_set(
     """Set one invited member's attendance (请假 needs a reason)."""
     meeting = _locked(meeting)
     _require_record(actor, meeting.org)
-    _require_editable(meeting)
+    _require_attendance_open(meeting)
     if status not in Attendance.Status.values:
         raise _invalid("出席情况不正确", "bad_status", "status")
     row = _attendance_for(meeting, member)
@@ -376,7 +413,9 @@ def meeting_checkin(
         raise _invalid("您不是本次会议应到人员", "not_invited")
     if row.checked_in_at is not None and row.status in PRESENT_STATUSES:
         return CheckinResult(meeting, row, row.status, already=True)
-    if meeting.state not in EDITABLE_STATES:
+    if meeting.state == Meeting.State.CANCELLED:
+        raise _invalid("会议已取消，无需签到", "cancelled")
+    if meeting.state not in CHECKIN_STATES:
         raise _invalid("会议记录已提交，不能再签到", "not_editable")
     opens = meeting.checkin_opens_at or meeting.held_at - RECORD_RULES.checkin_opens_before
     closes = meeting.checkin_closes_at or meeting.held_at + RECORD_RULES.checkin_closes_after
@@ -428,6 +467,8 @@ def meeting_submit(*, actor: Any, meeting: Meeting) -> Meeting:
     """Submit a draft or returned record for review; its types now count towards compliance."""
     meeting = _locked(meeting)
     _require_record(actor, meeting.org)
+    if meeting.state == Meeting.State.PLANNED:
+        raise _invalid("会议召开后请先点击“登记会议记录”，再提交审核", "not_recorded")
     _require_editable(meeting)
     note = quorum_check(meeting)
     previous = meeting.state
@@ -533,3 +574,284 @@ def meeting_files_add(
         )
     _audit(actor, "meeting.files_add", meeting, {"files": [f.file.name for f in created]})
     return created
+
+
+# --- the whole attendance sheet in one save ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceMark:
+    """One line of the attendance sheet as the recorder left it."""
+
+    member_id: int
+    status: str
+    reason: str = ""
+
+
+NOT_INVITED_MESSAGE = (
+    "名单中有党员不是本次会议的应到人员（会议当日不在本组织党员名册中），本次没有保存任何修改"
+)
+
+
+@transaction.atomic
+def attendance_bulk_set(
+    *, actor: Any, meeting: Meeting, marks: Sequence[AttendanceMark]
+) -> list[Attendance]:
+    """Save the attendance sheet in one go: all lines or none; one audit row lists the changes.
+
+    Every line must be an invited member (a row of the meeting's invited list, built from the
+    organization's roll on the meeting day); 请假 needs a reason. Lines not sent stay as they are.
+    """
+    meeting = _locked(meeting)
+    _require_record(actor, meeting.org)
+    _require_attendance_open(meeting)
+    rows = {
+        r.member_id: r
+        for r in Attendance.objects.select_for_update(of=("self",))
+        .filter(meeting=meeting)
+        .select_related("member")
+    }
+    if any(mark.member_id not in rows for mark in marks):
+        raise _invalid(NOT_INVITED_MESSAGE, "not_invited")
+    if len({mark.member_id for mark in marks}) != len(marks):
+        raise _invalid("同一名党员出现了两次，本次没有保存任何修改", "duplicate_member")
+    errors: list[ValidationError] = []
+    after: dict[int, dict[str, str]] = {}
+    for mark in marks:
+        name = rows[mark.member_id].member.name
+        if mark.status not in Attendance.Status.values:
+            errors.append(ValidationError(f"{name}：出席情况不正确", code="bad_status"))
+            continue
+        reason = (mark.reason or "").strip()
+        if mark.status == Attendance.Status.EXCUSED and not reason:
+            errors.append(ValidationError(f"{name}：请假需填写事由", code="reason_required"))
+            continue
+        after[mark.member_id] = {
+            "status": mark.status,
+            "reason": reason[:200] if mark.status == Attendance.Status.EXCUSED else "",
+        }
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    changed: list[Attendance] = []
+    log: list[dict[str, Any]] = []
+    for member_id, values in after.items():
+        row = rows[member_id]
+        diff = field_changes({"status": row.status, "reason": row.reason}, values)
+        if not diff:
+            continue
+        row.status, row.reason, row.updated_at = values["status"], values["reason"], now
+        changed.append(row)
+        log.append({"member_id": member_id, "name": row.member.name, **diff})
+    if not changed:  # an unchanged sheet changes nothing, not even the audit log
+        return []
+    Attendance.objects.bulk_update(changed, ["status", "reason", "updated_at"])
+    _audit(actor, "meeting.attendance_bulk", meeting, {"attendance": log, "count": len(log)})
+    return changed
+
+
+# --- meetings announced ahead -----------------------------------------------------------------
+
+
+def _type_names(meeting: Meeting) -> str:
+    return "、".join(MeetingType(t).label for t in meeting.types)
+
+
+def _when(meeting: Meeting) -> str:
+    return f"{timezone.localtime(meeting.held_at):%Y年%-m月%-d日 %H:%M}"
+
+
+def _notify_invited(meeting: Meeting, *, title: str, body: str, key: str) -> None:
+    """Tell every invited member with an account, in-app and through NOTIFICATION_CHANNELS
+    (SMS, WeCom …), once per key, after the write commits (a rolled-back plan sends nothing)."""
+    users = [
+        m.user
+        for m in Member.objects.filter(
+            attendance__meeting=meeting, user__isnull=False, user__is_active=True
+        ).select_related("user")
+    ]
+    if not users:
+        return
+    url = reverse("meetings:checkin")
+    transaction.on_commit(
+        lambda: notify(recipients=users, title=title, body=body, url=url, dedupe_key=key)
+    )
+
+
+def _notice_body(meeting: Meeting) -> str:
+    place = f"在{meeting.place}" if meeting.place else ""
+    return (
+        f"{meeting.org.display_name}定于{_when(meeting)}{place}召开{_type_names(meeting)}，"
+        f"主题：{meeting.topic}。请准时参加；到会后扫描会场二维码或输入签到码签到，"
+        f"不能参加请向支部书记请假。"
+    )
+
+
+def _require_future(held_at: dt.datetime, now: dt.datetime) -> None:
+    if timezone.is_naive(held_at):
+        raise _invalid("会议时间缺少时区", "held_at_naive", "held_at")
+    if held_at <= now:
+        raise _invalid(
+            "通知的会议时间须晚于当前时间；已召开的会议请用“登记会议”", "held_in_past", "held_at"
+        )
+
+
+def _require_planned(meeting: Meeting) -> None:
+    if meeting.state != Meeting.State.PLANNED:
+        raise _invalid("只有已通知、尚未登记的会议可以改期或取消", "not_planned")
+
+
+@transaction.atomic
+def meeting_plan(
+    *,
+    actor: Any,
+    org: Organization,
+    types: Sequence[str],
+    held_at: dt.datetime,
+    topic: str,
+    place: str = "",
+    host_name: str = "",
+    recorder_name: str = "",
+    agenda: str = "",
+    now: dt.datetime | None = None,
+) -> Meeting:
+    """Announce a meeting ahead: invited list and check-in code now, a notice to every invited
+    member; check-in opens at the time (RECORD_RULES); recorded once held. Counts only then."""
+    _require_record(actor, org)
+    if org.dissolved_on is not None:
+        raise _invalid("该组织已撤销，不能安排会议", "org_dissolved")
+    now = now or timezone.now()
+    clean_types = _clean_types(org, types)
+    _require_future(held_at, now)
+    topic = (topic or "").strip()
+    if not topic:
+        raise _invalid("请填写会议主题", "topic_required", "topic")
+    meeting = Meeting(
+        org=org,
+        org_path=org.path,
+        types=clean_types,
+        held_at=held_at,
+        topic=topic[:200],
+        place=place.strip(),
+        host_name=host_name.strip(),
+        recorder_name=recorder_name.strip(),
+        agenda=agenda,
+        state=Meeting.State.PLANNED,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        checkin_code=_new_code(),
+        checkin_token=secrets.token_urlsafe(24),
+        notified_at=now,
+        notice_round=1,
+    )
+    _set_window(meeting)
+    meeting.save()
+    _sync_tags(meeting)
+    _sync_invited(meeting)
+    _audit(actor, "meeting.plan", meeting, {"types": clean_types, "held_at": held_at})
+    _notify_invited(
+        meeting,
+        title=f"会议通知：{_when(meeting)} {_type_names(meeting)}",
+        body=_notice_body(meeting),
+        key=f"meeting-notice:{meeting.pk}:{meeting.notice_round}",
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *,
+    actor: Any,
+    meeting: Meeting,
+    held_at: dt.datetime,
+    place: str | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Meeting:
+    """Move a planned meeting (and its check-in window); the invited members are told again."""
+    meeting = _locked(meeting)
+    _require_record(actor, meeting.org)
+    _require_planned(meeting)
+    now = now or timezone.now()
+    _require_future(held_at, now)
+    new_place = meeting.place if place is None else place.strip()[:200]
+    changes = field_changes(
+        {"held_at": meeting.held_at, "place": meeting.place},
+        {"held_at": held_at, "place": new_place},
+    )
+    if not changes:
+        return meeting
+    meeting.held_at, meeting.place = held_at, new_place
+    _set_window(meeting)
+    meeting.notice_round += 1
+    meeting.notified_at = now
+    meeting.save()
+    _sync_tags(meeting)
+    _sync_invited(meeting)
+    reason = (reason or "").strip()[:200]
+    _audit(actor, "meeting.reschedule", meeting, {**changes, "reason": reason})
+    because = f"（{reason}）" if reason else ""
+    _notify_invited(
+        meeting,
+        title=f"会议改期：{meeting.topic[:60]}",
+        body=f"原定会议改期{because}。{_notice_body(meeting)}",
+        key=f"meeting-notice:{meeting.pk}:{meeting.notice_round}",
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
+    """Call off a planned meeting: check-in closes, it never counts; the members are told."""
+    meeting = _locked(meeting)
+    _require_record(actor, meeting.org)
+    _require_planned(meeting)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("取消会议请填写原因", "reason_required", "reason")
+    meeting.state = Meeting.State.CANCELLED
+    meeting.cancel_reason = reason[:200]
+    meeting.save(update_fields=["state", "cancel_reason", "updated_at"])
+    _sync_tags(meeting)
+    _audit(
+        actor,
+        "meeting.cancel",
+        meeting,
+        {"state": [Meeting.State.PLANNED, meeting.state], "reason": meeting.cancel_reason},
+    )
+    _notify_invited(
+        meeting,
+        title=f"会议取消：{meeting.topic[:60]}",
+        body=(
+            f"原定于{_when(meeting)}召开的{_type_names(meeting)}（{meeting.topic}）已取消。"
+            f"原因：{meeting.cancel_reason}"
+        ),
+        key=f"meeting-cancel:{meeting.pk}",
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_start_record(
+    *, actor: Any, meeting: Meeting, now: dt.datetime | None = None
+) -> Meeting:
+    """A planned meeting has been held: it becomes a draft record (minutes, attendance, submit)
+    with the invited list of the meeting day and the check-ins it took."""
+    meeting = _locked(meeting)
+    _require_record(actor, meeting.org)
+    if meeting.state != Meeting.State.PLANNED:
+        raise _invalid("该会议已登记或已取消", "not_planned")
+    now = now or timezone.now()
+    if meeting.held_at > now:
+        raise _invalid("会议尚未召开，召开后才能登记会议记录", "not_held_yet")
+    meeting.state = Meeting.State.DRAFT
+    meeting.is_late_entry = is_late_entry(meeting.held_at, now)
+    meeting.save(update_fields=["state", "is_late_entry", "updated_at"])
+    _sync_tags(meeting)
+    _sync_invited(meeting)
+    _audit(
+        actor,
+        "meeting.record",
+        meeting,
+        {"state": [Meeting.State.PLANNED, meeting.state], "is_late_entry": meeting.is_late_entry},
+    )
+    return meeting

@@ -5,13 +5,14 @@ Thin: gate (meetings.access / orgs.access) → form → one service or selector 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,16 +23,20 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.workspace import current_grant
 from dangjian.core.counting import ListExtent
 from dangjian.core.files import serve_private_file
-from dangjian.core.forms import add_validation_error
+from dangjian.core.forms import STALE_MESSAGE, add_validation_error
 from dangjian.core.paths import subtree_q
 from dangjian.meetings import selectors, services
 from dangjian.meetings.access import access_meeting_by_id, access_meeting_file_by_id, may_review
 from dangjian.meetings.forms import (
-    AttendanceEditForm,
+    AttendanceSheetForm,
+    CancelForm,
     CheckinForm,
     FilesForm,
     MeetingEditForm,
     MeetingForm,
+    MeetingPlanEditForm,
+    MeetingPlanForm,
+    RescheduleForm,
     ReviewForm,
 )
 from dangjian.meetings.models import Attendance, Meeting, MeetingType
@@ -132,14 +137,24 @@ def _form_page(
     )
 
 
+def _new_form_initial(request: HttpRequest, orgs: list[tuple[int, str]]) -> dict[str, Any]:
+    """The organization asked for (``?org=``) or else the working one, when it is a choice."""
+    initial: dict[str, Any] = {}
+    choice_ids = {pk for pk, _ in orgs}
+    if request.GET.get("org", "").isdigit():
+        initial["org"] = int(request.GET["org"])
+    elif (working := _working_org(request)) is not None and working.pk in choice_ids:
+        initial["org"] = working.pk
+    return initial
+
+
 @login_required
 def meeting_new(request: HttpRequest) -> HttpResponse:
     if not scope_roots(request.user, action="meeting.record"):
         raise PermissionDenied("您没有登记会议的权限")
     orgs = _recordable_orgs(request.user, _working_org(request))
-    initial: dict[str, Any] = {"held_at": timezone.localtime().replace(second=0, microsecond=0)}
-    if request.GET.get("org", "").isdigit():
-        initial["org"] = int(request.GET["org"])
+    initial = _new_form_initial(request, orgs)
+    initial["held_at"] = timezone.localtime().replace(second=0, microsecond=0)
     form = MeetingForm(request.POST or None, orgs=orgs, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,14 +169,45 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def meeting_new_planned(request: HttpRequest) -> HttpResponse:
+    """通知会议: a meeting announced ahead; the invited members are notified on save."""
+    if not scope_roots(request.user, action="meeting.record"):
+        raise PermissionDenied("您没有登记会议的权限")
+    orgs = _recordable_orgs(request.user, _working_org(request))
+    initial = _new_form_initial(request, orgs)
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    initial["held_at"] = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+    form = MeetingPlanForm(request.POST or None, orgs=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = access_org_by_id(request.user, form.cleaned_data["org"], action="meeting.record")
+            meeting = services.meeting_plan(actor=request.user, org=org, **form.record_data())
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            reach = selectors.notice_reach(meeting)
+            messages.success(
+                request,
+                f"已发出会议通知：应到 {reach.invited} 人，其中 {reach.reachable} 人"
+                f"有登录账号，已收到通知。签到码 {meeting.checkin_code}",
+            )
+            return redirect("meetings:detail", meeting.pk)
+    return _form_page(request, form, "通知会议（会前）", None)
+
+
+@login_required
 def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
-    if meeting.state not in services.EDITABLE_STATES:
-        messages.error(request, "会议记录已提交或已审核通过，不能修改")
+    planned = meeting.state == Meeting.State.PLANNED
+    if not planned and meeting.state not in services.EDITABLE_STATES:
+        messages.error(request, "会议记录已提交、已审核通过或已取消，不能修改")
         return redirect("meetings:detail", meeting.pk)
     initial = {f: getattr(meeting, f) for f in services.FIELDS}
     initial["held_at"] = timezone.localtime(meeting.held_at)
-    form = MeetingEditForm(request.POST or None, initial=initial)
+    form_class = MeetingPlanEditForm if planned else MeetingEditForm
+    if planned:
+        initial.pop("minutes")
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_update(actor=request.user, meeting=meeting, data=form.record_data())
@@ -170,13 +216,22 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, "已保存")
             return redirect("meetings:detail", meeting.pk)
-    return _form_page(request, form, f"修改会议记录：{meeting.topic}", meeting)
+    title = "修改会议通知" if planned else "修改会议记录"
+    return _form_page(request, form, f"{title}：{meeting.topic}", meeting)
 
 
-def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, meeting: Meeting, *, sheet: AttendanceSheetForm | None = None
+) -> dict[str, Any]:
     rows = selectors.attendance_rows(meeting)
     can_record = may(request.user, "meeting.record", meeting.org)
     editable = meeting.state in services.EDITABLE_STATES
+    planned = meeting.state == Meeting.State.PLANNED
+    now = timezone.now()
+    can_mark = can_record and meeting.state in services.ATTENDANCE_STATES and bool(rows)
+    if can_mark and sheet is None:
+        sheet = AttendanceSheetForm(rows=rows)
+    committee_posts = services.RECORD_RULES.committee_posts
     context: dict[str, Any] = {
         "nav_active": "meetings",
         "meeting": meeting,
@@ -185,23 +240,37 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "summary": selectors.attendance_summary(rows),
         "files": list(meeting.files.all()),
         "can_record": can_record,
-        "can_edit": can_record and editable,
+        "can_edit": can_record and (editable or planned),
+        "can_submit": can_record and editable,
+        "can_mark": can_mark,
+        "sheet": sheet if can_mark else None,
+        "committee_ids": [r.member_id for r in rows if r.member.party_post in committee_posts],
+        "quorum_general": MeetingType.GENERAL_MEETING in meeting.types,
+        "quorum_committee": MeetingType.COMMITTEE_MEETING in meeting.types,
+        "planned": planned,
+        "can_plan_change": can_record and planned,
+        "can_start_record": can_record and planned and meeting.held_at <= now,
+        "reach": selectors.notice_reach(meeting) if planned else None,
         "can_review": meeting.state == Meeting.State.SUBMITTED
         and may_review(request.user, meeting),
         "statuses": Attendance.Status.choices,
         "review_form": ReviewForm(),
         "files_form": FilesForm(),
+        "reschedule_form": RescheduleForm(
+            prefix="reschedule",
+            initial={"held_at": timezone.localtime(meeting.held_at), "place": meeting.place},
+        ),
+        "cancel_form": CancelForm(prefix="cancel"),
         "crumbs": _crumbs((meeting.topic, "")),
         "grace_minutes": int(services.RECORD_RULES.late_grace.total_seconds() // 60),
     }
-    if can_record and editable and meeting.checkin_token:
+    if can_record and meeting.state in services.CHECKIN_STATES and meeting.checkin_token:
         url = request.build_absolute_uri(
             reverse("meetings:checkin_token", args=[meeting.checkin_token])
         )
         context["checkin_url"] = url
         # The SVG is generated here from our own URL, never from user input.
         context["checkin_qr"] = mark_safe(qr_svg(url))  # noqa: S308
-        now = timezone.now()
         context["checkin_open"] = bool(
             meeting.checkin_opens_at
             and meeting.checkin_closes_at
@@ -218,60 +287,101 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     )
 
 
+def _submit(request: HttpRequest, meeting: Meeting, *, saved: str = "") -> HttpResponse:
+    try:
+        services.meeting_submit(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        messages.error(request, saved + "提交未成功：" + "；".join(exc.messages))
+    else:
+        messages.success(request, saved + "已提交上级党组织审核")
+    return redirect("meetings:detail", meeting.pk)
+
+
 @login_required
 @require_POST
-def attendance_edit(request: HttpRequest, meeting_id: int, member_id: int) -> HttpResponse:
-    """HTMX: set one row's status; the row comes back with the result (or the error)."""
+def attendance_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The whole attendance sheet in one save (and, from 提交审核, save then submit)."""
     meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
-    row = (
-        Attendance.objects.select_related("member")
-        .filter(meeting=meeting, member_id=member_id)
-        .first()
-    )
-    if row is None:
-        raise Http404("该党员不是本次会议应到人员")
-    form = AttendanceEditForm(request.POST, initial={"status": row.status, "reason": row.reason})
-    error = ""
+    rows = selectors.attendance_rows(meeting)
+    form = AttendanceSheetForm(request.POST, rows=rows)
     if form.is_valid():
         try:
-            row = services.attendance_set(
-                actor=request.user,
-                meeting=meeting,
-                member=row.member,
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
+            changed = services.attendance_bulk_set(
+                actor=request.user, meeting=meeting, marks=form.marks()
             )
         except ValidationError as exc:
-            error = "；".join(exc.messages)
-            row.refresh_from_db()
-    else:
-        error = "；".join(map(str, form.non_field_errors())) or "出席情况不正确"
-    context = {
-        "meeting": meeting,
-        "r": row,
-        "can_edit": True,
-        "statuses": Attendance.Status.choices,
-        "row_error": error,
-        "row_saved": not error,
-    }
-    if not getattr(request, "htmx", False):
-        if error:
-            messages.error(request, error)
-        return redirect("meetings:detail", meeting.pk)
-    return TemplateResponse(request, "meetings/meeting_detail.html#attendance_row", context)
+            add_validation_error(form, exc)
+        else:
+            saved = f"已保存出席情况（{len(changed)} 人有变动）。" if changed else ""
+            if request.POST.get("then_submit") == "1":
+                return _submit(request, meeting, saved=saved)
+            messages.success(request, saved or "出席情况没有变动")
+            return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#attendance")
+    if any(e.code == "stale" for e in form.non_field_errors().as_data()):
+        # Someone (a check-in, another recorder) changed the sheet meanwhile: show it as it is
+        # now, with the message; nothing of this post was saved.
+        context = _detail_context(request, meeting)
+        context["sheet_errors"] = [STALE_MESSAGE]
+        return TemplateResponse(request, "meetings/meeting_detail.html", context)
+    context = _detail_context(request, meeting, sheet=form)
+    return TemplateResponse(request, "meetings/meeting_detail.html", context)
 
 
 @login_required
 @require_POST
 def meeting_submit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    return _submit(request, meeting)
+
+
+@login_required
+@require_POST
+def meeting_reschedule(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """改期: a new time (and place) for a planned meeting; the members are told again."""
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    form = RescheduleForm(request.POST, prefix="reschedule")
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("meetings:detail", meeting.pk)
     try:
-        services.meeting_submit(actor=request.user, meeting=meeting)
+        services.meeting_reschedule(actor=request.user, meeting=meeting, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, "已提交上级党组织审核")
+        messages.success(request, "已改期，并重新通知应到党员")
     return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    form = CancelForm(request.POST, prefix="cancel")
+    try:
+        if not form.is_valid():
+            raise ValidationError("取消会议请填写原因")
+        services.meeting_cancel(
+            actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "会议已取消，并已通知应到党员")
+    return redirect("meetings:detail", meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_start_record(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """登记会议记录: a planned meeting that has been held becomes a draft record."""
+    meeting = access_meeting_by_id(request.user, meeting_id, action="meeting.record")
+    try:
+        services.meeting_start_record(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("meetings:detail", meeting.pk)
+    messages.success(request, "请填写会议记录，并核对出席情况后提交审核")
+    return redirect("meetings:edit", meeting.pk)
 
 
 @login_required

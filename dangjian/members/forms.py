@@ -6,7 +6,13 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
+from dangjian.core.forms import (
+    DateInput,
+    EditFormMixin,
+    ScopeChoiceField,
+    StyledFormMixin,
+    Textarea,
+)
 from dangjian.members.models import Member
 from dangjian.members.rules import code_labels
 
@@ -72,8 +78,8 @@ class MemberForm(StyledFormMixin, forms.Form):
             self.fields["id_number"].required = True
             self.fields["id_number"].help_text = "18 位，输入后自动校验并带出出生日期和性别"
             self.fields["mobile"].help_text = ""
-            self.fields["branch"] = forms.TypedChoiceField(
-                label="所在党支部", coerce=int, choices=[("", "请选择")] + list(branches or [])
+            self.fields["branch"] = ScopeChoiceField(
+                label="所在党支部", choices=[("", "请选择")] + list(branches or [])
             )
             self.fields["branch"].widget.attrs["class"] = "form-select"
             self.order_fields(["branch", "name", "id_number"])
@@ -135,7 +141,7 @@ class CheckinForm(StyledFormMixin, forms.Form):
 
 
 class PlaceForm(StyledFormMixin, forms.Form):
-    branch = forms.TypedChoiceField(label="党支部", coerce=int)
+    branch = ScopeChoiceField(label="党支部")
     group = forms.TypedChoiceField(label="党小组", coerce=int, required=False, empty_value=None)
 
 

@@ -6,7 +6,13 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
+from dangjian.core.forms import (
+    DateInput,
+    EditFormMixin,
+    ScopeChoiceField,
+    StyledFormMixin,
+    Textarea,
+)
 from dangjian.members.rules import code_labels
 from dangjian.recruitment.models import DocumentKind
 from dangjian.recruitment.services import ACTIVIST_METHODS, ARCHIVE_MATERIALS, OUTCOMES
@@ -17,7 +23,7 @@ def _codes(table: str) -> list[tuple[str, str]]:
 
 
 class ApplicantForm(StyledFormMixin, forms.Form):
-    org = forms.TypedChoiceField(label="党支部", coerce=int, choices=())
+    org = ScopeChoiceField(label="党支部")
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(
         label="公民身份号码", max_length=18, help_text="出生日期和性别由身份证号码读出"

@@ -96,3 +96,116 @@ def test_attendance_submit_return_approve(people, login, tree, roll):
     assert sec.post(f"{url}/submit").json()["state"] == "submitted"
     assert town.post(f"{url}/approve", {}, content_type=J).json()["state"] == "approved"
     assert Attendance.objects.filter(meeting=m, status="present").count() == 3
+
+
+# --- the whole sheet, planned meetings ----------------------------------------------------------
+
+
+def _statuses(meeting) -> dict[int, tuple[str, str]]:
+    return {a.member_id: (a.status, a.reason) for a in meeting.attendance.all()}
+
+
+def test_attendance_sheet_in_one_put(people, login, tree, roll):
+    m = make_meeting(people.village_secretary, tree.village_a1)
+    rows = [{"member_id": x.pk, "status": "present"} for x in roll.full]
+    rows.append({"member_id": roll.probationary.pk, "status": "excused", "reason": "出差"})
+    r = login(people.village_secretary).put(
+        f"/api/v1/meetings/{m.pk}/attendance", {"rows": rows}, content_type=J
+    )
+    assert r.status_code == 200, r.content
+    body = {x["member_id"]: (x["status"], x["reason"]) for x in r.json()}
+    assert body == _statuses(m)
+    assert body[roll.probationary.pk] == ("excused", "出差")
+
+
+def test_attendance_sheet_with_a_member_not_invited_is_400_and_changes_nothing(
+    people, login, tree, roll
+):
+    m = make_meeting(people.village_secretary, tree.village_a1)
+    outsider = factories.make_member(people.county_admin, tree.village_a2, name="外人")
+    before = _statuses(m)
+    rows = [{"member_id": roll.me.pk, "status": "present"}]
+    rows.append({"member_id": outsider.pk, "status": "present"})
+    r = login(people.village_secretary).put(
+        f"/api/v1/meetings/{m.pk}/attendance", {"rows": rows}, content_type=J
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "not_invited"
+    assert "外人" not in r.json()["message"]
+    assert _statuses(m) == before
+
+
+@pytest.mark.parametrize(("who", "status"), [("township_b", 404), ("inspector", 403)])
+def test_attendance_sheet_denied(people, login, tree, roll, who, status):
+    m = make_meeting(people.village_secretary, tree.village_a1)
+    before = _statuses(m)
+    r = login(getattr(people, who)).put(
+        f"/api/v1/meetings/{m.pk}/attendance",
+        {"rows": [{"member_id": roll.me.pk, "status": "present"}]},
+        content_type=J,
+    )
+    assert r.status_code == status
+    assert _statuses(m) == before
+
+
+def test_plan_reschedule_cancel_through_the_api(
+    people, login, tree, roll, django_capture_on_commit_callbacks
+):
+    from dangjian.core.models import Notification
+
+    client = login(people.village_secretary)
+    held = timezone.now() + dt.timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            "/api/v1/meetings/planned",
+            {"org_id": tree.village_a1.pk, "types": ["theme_day"], "topic": "主题党日",
+             "held_at": held.isoformat(), "place": "村部"},
+            content_type=J,
+        )  # fmt: skip
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["state"] == "planned"
+    assert body["notified_at"] is not None
+    assert len(body["attendance"]) == 5
+    mid = body["id"]
+    assert Notification.objects.filter(recipient=people.member).count() == 1
+    r = client.post(f"/api/v1/meetings/{mid}/record")
+    assert r.status_code == 400
+    assert r.json()["code"] == "not_held_yet"
+    later = held + dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            f"/api/v1/meetings/{mid}/reschedule", {"held_at": later.isoformat()}, content_type=J
+        )
+    assert r.status_code == 200
+    assert r.json()["checkin_opens_at"] is not None
+    assert Notification.objects.filter(recipient=people.member).count() == 2
+    r = client.post(f"/api/v1/meetings/{mid}/cancel", {"reason": ""}, content_type=J)
+    assert r.status_code == 400
+    r = client.post(f"/api/v1/meetings/{mid}/cancel", {"reason": "改为线上"}, content_type=J)
+    assert (r.json()["state"], r.json()["cancel_reason"]) == ("cancelled", "改为线上")
+
+
+def test_plan_in_the_past_is_400_and_saves_nothing(people, login, tree, roll):
+    r = login(people.village_secretary).post(
+        "/api/v1/meetings/planned",
+        {"org_id": tree.village_a1.pk, "types": ["theme_day"], "topic": "x", "held_at": _held()},
+        content_type=J,
+    )
+    assert r.status_code == 400
+    assert r.json()["fields"]["held_at"] == [
+        "通知的会议时间须晚于当前时间；已召开的会议请用“登记会议”"
+    ]
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "status"), [("township_b", 404), ("member", 403)])
+def test_plan_denied(people, login, tree, roll, who, status):
+    r = login(getattr(people, who)).post(
+        "/api/v1/meetings/planned",
+        {"org_id": tree.village_a1.pk, "types": ["theme_day"], "topic": "x",
+         "held_at": (timezone.now() + dt.timedelta(days=1)).isoformat()},
+        content_type=J,
+    )  # fmt: skip
+    assert r.status_code == status
+    assert not Meeting.objects.exists()

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dangjian.core.forms import row_version
-from dangjian.meetings import services
+from dangjian.core.forms import STALE_MESSAGE
+from dangjian.core.models import Notification
+from dangjian.meetings import selectors, services
+from dangjian.meetings.forms import AttendanceSheetForm, MeetingPlanEditForm
 from dangjian.meetings.models import Attendance, Meeting
 from dangjian.meetings.tests import factories
 from dangjian.meetings.tests.factories import make_meeting
@@ -49,18 +51,23 @@ def test_detail_page_by_persona(people, login, meeting, who, status):
     assert r.status_code == status
 
 
-def test_secretary_sees_code_qr_and_inline_attendance(people, login, meeting):
+def test_secretary_sees_code_qr_and_the_attendance_sheet(people, login, meeting):
     html = login(people.village_secretary).get(f"/meetings/{meeting.pk}/").content.decode()
     assert meeting.checkin_code in html
     assert "<svg" in html
-    assert 'hx-post="/meetings/' in html
+    assert 'id="attendance-sheet"' in html
+    assert 'x-data="attendanceSheet()"' in html
+    assert "全部出席" in html
+    # 提交审核 saves the sheet first: it belongs to the sheet's form.
+    assert 'form="attendance-sheet" name="then_submit" value="1"' in html
     assert "<p>第一项</p>" in html
 
 
 def test_inspector_sees_no_code_and_no_editing(people, login, meeting):
     html = login(people.inspector).get(f"/meetings/{meeting.pk}/").content.decode()
     assert meeting.checkin_code not in html
-    assert "hx-post" not in html
+    assert "attendance-sheet" not in html
+    assert "全部出席" not in html
 
 
 def test_list_filters_and_query_count(people, login, tree, roll, django_assert_max_num_queries):
@@ -122,28 +129,190 @@ def test_create_in_another_township_is_404(people, login, tree, roll):
     assert not Meeting.objects.exists()
 
 
-def test_htmx_attendance_edit_returns_the_row(people, login, meeting, roll):
+def _sheet_post(meeting, **changes: str) -> dict[str, str]:
+    """The sheet as the page shows it (with its stale-form token), then the user's changes."""
+    form = AttendanceSheetForm(rows=selectors.attendance_rows(meeting))
+    data = {k: str(v) for k, v in form.initial.items()}
+    data.update(changes)
+    return data
+
+
+def _statuses(meeting) -> dict[int, tuple[str, str]]:
+    return {a.member_id: (a.status, a.reason) for a in meeting.attendance.all()}
+
+
+def test_one_save_stores_the_whole_sheet(people, login, meeting, roll):
     client = login(people.village_secretary)
-    url = f"/meetings/{meeting.pk}/attendance/{roll.me.pk}/"
-    version = row_version({"status": "absent", "reason": ""})
-    data = {"status": "excused", "reason": "", "row_version": version}
-    r = client.post(url, data, HTTP_HX_REQUEST="true")
-    assert "请假需填写事由" in r.content.decode()
-    assert Attendance.objects.get(meeting=meeting, member=roll.me).status == "absent"
-    data = {"status": "excused", "reason": "生病", "row_version": version}
-    r = client.post(url, data, HTTP_HX_REQUEST="true")
+    marks = {f"status-{m.pk}": "present" for m in [*roll.full, roll.probationary]}
+    marks |= {f"status-{roll.others[0].pk}": "excused", f"reason-{roll.others[0].pk}": "外出务工"}
+    data = _sheet_post(meeting, **marks)
+    r = client.post(f"/meetings/{meeting.pk}/attendance/", data)
+    assert r.status_code == 302
+    assert r["Location"] == f"/meetings/{meeting.pk}/#attendance"
+    sheet = _statuses(meeting)
+    assert sheet[roll.others[0].pk] == ("excused", "外出务工")
+    assert [s for s, _ in sheet.values()].count("present") == 4
+    html = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "出席 <span" in html
+    assert '<span x-text="counts.present" data-testid="total-present">4</span>' in html
+
+
+def test_a_sheet_with_a_missing_reason_keeps_the_input_and_saves_nothing(
+    people, login, meeting, roll
+):
+    before = _statuses(meeting)
+    data = _sheet_post(
+        meeting,
+        **{f"status-{roll.me.pk}": "present", f"status-{roll.others[1].pk}": "excused"},
+    )
+    r = login(people.village_secretary).post(f"/meetings/{meeting.pk}/attendance/", data)
     html = r.content.decode()
-    assert html.strip().startswith("<tr")
-    assert "已保存" in html
-    assert Attendance.objects.get(meeting=meeting, member=roll.me).reason == "生病"
+    assert r.status_code == 200
+    assert f"{roll.others[1].name}：请假需填写事由" in html
+    assert _statuses(meeting) == before
+    # What the user marked is still on the page, not thrown away.
+    select = html[html.index(f'name="status-{roll.me.pk}"') :]
+    assert select.index('value="present" selected') < select.index("</select>")
 
 
-def test_inspector_cannot_edit_attendance(people, login, meeting, roll):
+def test_a_stale_sheet_is_refused_and_shown_as_it_is_now(people, login, meeting, roll):
+    data = _sheet_post(meeting, **{f"status-{roll.others[0].pk}": "present"})
+    services.meeting_checkin(user=people.member, code_or_token=meeting.checkin_code)
+    after_checkin = _statuses(meeting)
+    r = login(people.village_secretary).post(f"/meetings/{meeting.pk}/attendance/", data)
+    assert r.status_code == 200
+    assert STALE_MESSAGE in r.content.decode()
+    assert _statuses(meeting) == after_checkin
+
+
+def test_submit_from_the_sheet_saves_then_submits(people, login, meeting, roll):
+    data = _sheet_post(
+        meeting,
+        **{f"status-{m.pk}": "present" for m in roll.full[:3]},
+        then_submit="1",
+    )
+    client = login(people.village_secretary)
+    r = client.post(f"/meetings/{meeting.pk}/attendance/", data, follow=True)
+    meeting.refresh_from_db()
+    assert meeting.state == "submitted"
+    assert [s for s, _ in _statuses(meeting).values()].count("present") == 3
+    assert "已保存出席情况（3 人有变动）。已提交上级党组织审核" in r.content.decode()
+
+
+def test_submit_without_quorum_keeps_the_saved_sheet_and_says_why(people, login, meeting, roll):
+    data = _sheet_post(meeting, **{f"status-{roll.me.pk}": "present"}, then_submit="1")
+    r = login(people.village_secretary).post(
+        f"/meetings/{meeting.pk}/attendance/", data, follow=True
+    )
+    meeting.refresh_from_db()
+    assert meeting.state == "draft"
+    assert _statuses(meeting)[roll.me.pk] == ("present", "")
+    assert "提交未成功：出席的正式党员未超过应到人数的一半" in r.content.decode()
+
+
+def test_inspector_cannot_save_the_sheet(people, login, meeting, roll):
+    before = _statuses(meeting)
     r = login(people.inspector).post(
-        f"/meetings/{meeting.pk}/attendance/{roll.me.pk}/", {"status": "present"}
+        f"/meetings/{meeting.pk}/attendance/",
+        _sheet_post(meeting, **{f"status-{roll.me.pk}": "present"}),
     )
     assert r.status_code == 403
-    assert Attendance.objects.get(meeting=meeting, member=roll.me).status == "absent"
+    assert _statuses(meeting) == before
+
+
+def test_other_township_gets_404_for_the_sheet(people, login, meeting, roll):
+    r = login(people.township_b).post(f"/meetings/{meeting.pk}/attendance/", _sheet_post(meeting))
+    assert r.status_code == 404
+
+
+# --- planned meetings -------------------------------------------------------------------------
+
+
+def _future(hours: int = 30) -> str:
+    return (timezone.localtime() + dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_plan_page_announces_a_meeting_and_notifies(
+    people, login, tree, roll, django_capture_on_commit_callbacks
+):
+    client = login(people.village_secretary)
+    assert client.get("/meetings/new/planned/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            "/meetings/new/planned/",
+            {"org": tree.village_a1.pk, "types": ["general_meeting"], "topic": "学习党章",
+             "held_at": _future(), "place": "村部"},
+        )  # fmt: skip
+    m = Meeting.objects.get()
+    assert r.status_code == 302
+    assert m.state == "planned"
+    assert Notification.objects.filter(recipient=people.member).count() == 1
+    html = client.get(f"/meetings/{m.pk}/").content.decode()
+    assert 'data-testid="planned-notice"' in html
+    assert "应到党员 5 人（其中 1 人有登录账号" in html
+    assert m.checkin_code in html  # the QR card is there ahead of time
+    assert 'data-testid="plan-box"' in html
+    assert "meeting-start-record" not in html  # not held yet
+
+
+def test_plan_page_refuses_a_past_time_and_saves_nothing(people, login, tree, roll):
+    r = login(people.village_secretary).post(
+        "/meetings/new/planned/",
+        {"org": tree.village_a1.pk, "types": ["theme_day"], "topic": "x", "held_at": _future(-2)},
+    )
+    assert r.status_code == 200
+    assert "须晚于当前时间" in r.content.decode()
+    assert not Meeting.objects.exists()
+    assert not Notification.objects.exists()
+
+
+@pytest.fixture
+def planned(people, tree, roll):
+    return services.meeting_plan(
+        actor=people.village_secretary, org=tree.village_a1, types=["theme_day"],
+        held_at=timezone.now() + dt.timedelta(days=1), topic="主题党日",
+    )  # fmt: skip
+
+
+def test_reschedule_and_cancel_pages(people, login, planned):
+    client = login(people.village_secretary)
+    new_time = timezone.localtime(planned.held_at) + dt.timedelta(days=1)
+    r = client.post(
+        f"/meetings/{planned.pk}/reschedule/",
+        {"reschedule-held_at": new_time.strftime("%Y-%m-%dT%H:%M"), "reschedule-place": "礼堂"},
+    )
+    planned.refresh_from_db()
+    assert r.status_code == 302
+    assert (planned.place, planned.notice_round) == ("礼堂", 2)
+    r = client.post(f"/meetings/{planned.pk}/cancel/", {"cancel-reason": ""}, follow=True)
+    assert "取消会议请填写原因" in r.content.decode()
+    assert Meeting.objects.get(pk=planned.pk).state == "planned"
+    client.post(f"/meetings/{planned.pk}/cancel/", {"cancel-reason": "暴雨"})
+    planned.refresh_from_db()
+    assert (planned.state, planned.cancel_reason) == ("cancelled", "暴雨")
+    html = client.get(f"/meetings/{planned.pk}/").content.decode()
+    assert 'data-testid="cancelled-notice"' in html
+    assert planned.checkin_code not in html
+
+
+def test_start_record_once_held_leads_to_the_minutes(people, login, planned):
+    client = login(people.village_secretary)
+    r = client.post(f"/meetings/{planned.pk}/record/", follow=True)
+    assert "会议尚未召开" in r.content.decode()
+    Meeting.objects.filter(pk=planned.pk).update(held_at=timezone.now() - dt.timedelta(hours=1))
+    assert "meeting-start-record" in client.get(f"/meetings/{planned.pk}/").content.decode()
+    r = client.post(f"/meetings/{planned.pk}/record/")
+    assert r["Location"] == f"/meetings/{planned.pk}/edit/"
+    assert Meeting.objects.get(pk=planned.pk).state == "draft"
+
+
+@pytest.mark.parametrize("who", ["inspector", "township_b"])
+def test_others_cannot_reschedule_or_cancel(people, login, planned, who):
+    client = login(getattr(people, who))
+    expected = 403 if who == "inspector" else 404
+    for action, data in (("cancel", {"cancel-reason": "x"}), ("record", {})):
+        assert client.post(f"/meetings/{planned.pk}/{action}/", data).status_code == expected
+    assert Meeting.objects.get(pk=planned.pk).state == "planned"
 
 
 def test_submit_review_flow_through_pages(people, login, meeting, roll):
@@ -177,3 +346,25 @@ def test_member_tab_shows_rate(people, login, tree, roll):
     assert "应参加 2 次，出席 1 次" in html
     assert "50%" in html
     assert login(people.township_b).get(f"/meetings/member/{roll.me.pk}/").status_code == 404
+
+
+def test_editing_a_planned_meeting_keeps_its_time_and_saves_the_rest(people, login, planned):
+    client = login(people.village_secretary)
+    html = client.get(f"/meetings/{planned.pk}/edit/").content.decode()
+    assert "修改时间请用“改期”" in html
+    assert 'name="minutes"' not in html
+    form = MeetingPlanEditForm(
+        initial={
+            **{f: getattr(planned, f) for f in services.FIELDS if f != "minutes"},
+            "held_at": timezone.localtime(planned.held_at),
+        }
+    )
+    later = timezone.localtime(planned.held_at) + dt.timedelta(days=3)
+    r = client.post(
+        f"/meetings/{planned.pk}/edit/",
+        {"types": planned.types, "topic": "新主题", "place": "礼堂",
+         "held_at": later.strftime("%Y-%m-%dT%H:%M"), "row_version": form.initial["row_version"]},
+    )  # fmt: skip
+    assert r.status_code == 302
+    after = Meeting.objects.get(pk=planned.pk)
+    assert (after.topic, after.place, after.held_at) == ("新主题", "礼堂", planned.held_at)
