@@ -234,12 +234,12 @@ def _grow(people, tree, roll, n=12):
         _award(people, m, on=dt.date(2026, 10, 1 + i))
 
 
-# Measured: board 10, print 8, working page 15, passbook 13, a member's passbook 14 — whatever
+# Measured: board 10, print 8, working page 16 (with the capped count of self-reports), passbook 13, a member's passbook 14 — whatever
 # the number of members and entries (the second round below has 12 more of each).
 PAGES = {
     "board": ("/points/board/?org={county}&period=2026-Q4", 10),
     "print": ("/points/board/print/?org={county}&period=2026-Q3", 8),
-    "home": ("/points/?org={branch}", 15),
+    "home": ("/points/?org={branch}", 16),
     "member": ("/points/member/{me}/", 14),
 }
 
