@@ -61,6 +61,7 @@ def production_settings(**env: str) -> dict[str, object]:
         DANGJIAN_ENV="production",
         SECRET_KEY="k" * 50,
         FIELD_ENCRYPTION_KEY="x" * 43 + "=",
+        PUBLIC_BASE_URL="https://dj.example.gov.cn",
         DANGJIAN_VAR_DIR=os.environ.get("DANGJIAN_VAR_DIR", str(ROOT / "var")),
         **env,
     )

@@ -110,6 +110,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1",
+        PUBLIC_BASE_URL="https://dj.example.gov.cn",
         WEB_CONCURRENCY="2",
         LOG_FORMAT="text",
     )
