@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from dangjian.members.services import member_set_lost_contact
 from dangjian.points import services
 from dangjian.points.models import StarRating, StarReview
-from dangjian.members.services import member_set_lost_contact
 from dangjian.points.rules import Band, assign_stars, score_from_balance, star_unrated_reason
 from dangjian.points.selectors import current_stars
 from dangjian.points.tests.factories import default_item, roll
@@ -202,9 +202,7 @@ def test_contact_lost_between_start_and_publish_is_caught_at_publish(people, tre
 
 
 @pytest.mark.django_db
-def test_stars_of_an_earlier_year_are_not_shown_while_a_member_is_lost(
-    login, people, tree, roll
-):
+def test_stars_of_an_earlier_year_are_not_shown_while_a_member_is_lost(login, people, tree, roll):
     review = services.star_review_start(
         actor=people.village_secretary, org=tree.village_a1, year=2025, today=D(2026, 1, 12)
     )
