@@ -169,7 +169,7 @@ def test_the_reason_names_the_day_contact_was_lost():
 
 
 @pytest.mark.django_db
-def test_a_lost_member_gets_no_stars_and_takes_no_place_under_the_caps(people, tree, roll):
+def test_a_lost_member_gets_no_stars_and_takes_no_place_under_the_caps(login, people, tree, roll):
     lost = roll.others[0]
     member_set_lost_contact(actor=people.county_admin, member=lost, since=D(2026, 3, 1))
     review = services.star_review_start(
@@ -186,6 +186,10 @@ def test_a_lost_member_gets_no_stars_and_takes_no_place_under_the_caps(people, t
     assert got[lost.pk].stars == 0
     # Five rated at 83.3: the 四星 band holds floor(5 × 40%) = 2 of them.
     assert sorted(r.stars for mid, r in got.items() if mid != lost.pk) == [3, 3, 3, 4, 4]
+    html = login(people.village_secretary).get(f"/points/stars/{review.pk}/").content.decode()
+    assert html.count('data-testid="rating-unrated"') == 1
+    assert "2026年3月1日起失联，不参加2026年度星级评定" in html
+    assert "本地规定" in html  # the rule's source under the table
 
 
 @pytest.mark.django_db
