@@ -52,6 +52,7 @@ from dangjian.points.forms import (
 )
 from dangjian.points.models import Commitment, PointsItem, PointsScheme, StarRating, StarReview
 from dangjian.points.rules import (
+    LOST_CONTACT_RULE,
     catalogue_for,
     parse_period,
     period_label,
@@ -585,6 +586,9 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "review": review,
         "ratings": ratings,
         "bands": list(cat.base.star_bands.all()) if cat.base else [],
+        "unrated_source": (
+            LOST_CONTACT_RULE.source if any(r.unrated_reason for r in ratings) else ""
+        ),
         "can_adjust": review.state == StarReview.State.DRAFT
         and may(request.user, "points.award", review.org),
         "can_publish": review.state == StarReview.State.DRAFT

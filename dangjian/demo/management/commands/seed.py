@@ -13,6 +13,7 @@ from django.utils import timezone
 from dangjian.core import crypto
 from dangjian.demo.accounts import seed_accounts
 from dangjian.demo.dues import seed_dues
+from dangjian.demo.findings import seed_findings
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.grid import seed_grid
 from dangjian.demo.history import seed_history
@@ -121,7 +122,7 @@ class Command(BaseCommand):
         if until >= STAGES.index("meetings"):
             meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
         # Later capabilities, each from its own module; a dependent one runs after what it reads
-        # (points read meetings' attendance, service requests read grids).
+        # (points read meetings' attendance, service requests read grids, findings read meetings).
         extra: dict[str, int] = {}
         for label, seed_fn in (
             ("党费记录", seed_dues),
@@ -129,6 +130,7 @@ class Command(BaseCommand):
             ("名入党申请人", seed_recruitment),
             ("个网格", seed_grid),
             ("件群众诉求", seed_service_requests),
+            ("个整改问题", seed_findings),
         ):
             if until >= STAGES.index("all"):
                 extra[label] = seed_fn(rng_seed=seed, today=timezone.localdate(), scale=scale)
