@@ -30,6 +30,7 @@ SLOW_MODULES = (
     "dangjian/demo/tests/test_seed.py",
     "dangjian/demo/tests/test_meeting_seed.py",
     "dangjian/demo/tests/test_member_seed.py",
+    "dangjian/demo/tests/test_findings_seed.py",
     "dangjian/core/tests/test_backup.py",
     "tests/test_openapi_fuzz.py",
     "tests/test_page_walk.py",
