@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.meetings import plans
 from dangjian.meetings.compliance import STATUS_LABELS, compliance
+from dangjian.meetings.rules import HISTORY_RULES
 from dangjian.orgs.access import access_org_by_id, scope_roots
 from dangjian.orgs.models import Organization
 
@@ -84,6 +85,7 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
         "result": result,
         "rows": rows,
         "status_labels": STATUS_LABELS,
+        "basis": HISTORY_RULES,
         "meetings_url": _meetings_url(),
         "nav_active": "meetings",
         "crumbs": [{"label": "组织生活", "url": ""}, {"label": "执行情况", "url": ""}],
