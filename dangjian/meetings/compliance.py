@@ -271,6 +271,13 @@ def attendance_query(path: str, start: dt.date, end: dt.date) -> QuerySet[Any]:
 # --- the selector ---------------------------------------------------------------------------
 
 
+def _in_period(counts: list[int], month_idx: list[int]) -> int:
+    """Meetings counted in a period's months (most periods are one month)."""
+    if len(month_idx) == 1:
+        return counts[month_idx[0]]
+    return sum(counts[i] for i in month_idx)
+
+
 def _judge(
     *,
     book: RuleBook,
@@ -295,8 +302,9 @@ def _judge(
             if cell is None:
                 continue
             cell.frequency = frequency
-            n_on = sum(ontime[meeting_type][i] for i in month_idx) if meeting_type in ontime else 0
-            n_late = sum(late[meeting_type][i] for i in month_idx) if meeting_type in late else 0
+            on_counts, late_counts = ontime.get(meeting_type), late.get(meeting_type)
+            n_on = _in_period(on_counts, month_idx) if on_counts else 0
+            n_late = _in_period(late_counts, month_idx) if late_counts else 0
             n = n_on + n_late
             if not condition_holds(rule, facts, period.end, since=period.start):
                 status = NOT_REQUIRED

@@ -139,13 +139,24 @@ class RuleBook:
 
     rules: list[Rule]
     _cache: dict[tuple[int, ...], dict[str, Rule]] = field(default_factory=dict, repr=False)
+    # (scopes containing the path, day) → resolved: a county asks ~30k times for a few answers.
+    _by_scope_day: dict[tuple[tuple[str, ...], dt.date], dict[str, Rule]] = field(
+        default_factory=dict, repr=False
+    )
+    _scope_paths: list[str] | None = field(default=None, repr=False)
 
     def for_path(self, path: str, on: dt.date) -> dict[str, Rule]:
         """meeting type → the rule in force for an organization at ``path`` on ``on``."""
+        if self._scope_paths is None:
+            self._scope_paths = sorted({r.scope_path for r in self.rules if r.scope_path})
+        scopes = tuple(s for s in self._scope_paths if is_within(path, s))
+        hit = self._by_scope_day.get((scopes, on))
+        if hit is not None:
+            return hit
         applicable = [
             r
             for r in self.rules
-            if r.active_on(on) and (not r.scope_path or is_within(path, r.scope_path))
+            if r.active_on(on) and (not r.scope_path or r.scope_path in scopes)
         ]
         key = tuple(sorted(r.requirement_id or id(r) for r in applicable))
         resolved = self._cache.get(key)
@@ -155,6 +166,7 @@ class RuleBook:
             for r in sorted(applicable, key=lambda r: (len(r.scope_path), r.effective_from)):
                 resolved[r.meeting_type] = r
             self._cache[key] = resolved
+        self._by_scope_day[(scopes, on)] = resolved
         return resolved
 
     def types(self) -> list[str]:
