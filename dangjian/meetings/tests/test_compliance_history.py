@@ -301,3 +301,37 @@ def test_the_data_migration_rebuilds_placements_from_transfers(tree, people) -> 
     MemberPlacement.objects.all().delete()
     fill(apps, None)
     assert snapshot() == written
+
+
+# --- the page and the API say how the past is judged ----------------------------------------
+
+
+def test_page_explains_the_basis_and_marks_a_dissolved_branch(tree, people, login) -> None:
+    branch = make_org(tree.township_a, "中共丁村支部委员会", short_name="丁村党支部")
+    org_dissolve(actor=people.county_admin, org=branch, on=D(2026, 7, 1))
+    staff(tree, people, tree.village_a2, 2)
+    r = login(people.county_admin).get(
+        "/meetings/compliance/", {"org": tree.county.pk, "year": 2026}
+    )
+    body = r.content.decode()
+    assert "统计口径" in body
+    assert "回执日期" in body
+    row_html = body.split(f'data-testid="branch-{branch.pk}"')[1].split("</tr>")[0]
+    assert "已撤销" in row_html
+    assert "2026年7月1日撤销" in row_html
+    a2_html = body.split(f'data-testid="branch-{tree.village_a2.pk}"')[1].split("</tr>")[0]
+    assert "已撤销" not in a2_html
+    assert "正式党员2人" in a2_html
+
+
+def test_api_gives_the_basis_and_the_dissolution_date(tree, people, login) -> None:
+    branch = make_org(tree.township_a, "中共丁村支部委员会", short_name="丁村党支部")
+    org_dissolve(actor=people.county_admin, org=branch, on=D(2026, 7, 1))
+    r = login(people.county_admin).get(
+        f"/api/v1/orgs/{tree.county.pk}/compliance", {"from": "2026-01-01", "to": "2026-12-31"}
+    )
+    body = r.json()
+    assert any("回执日期" in line for line in body["basis"])
+    by_id = {b["org_id"]: b for b in body["branches"]}
+    assert by_id[branch.pk]["dissolved_on"] == "2026-07-01"
+    assert by_id[tree.village_a2.pk]["dissolved_on"] is None
