@@ -335,3 +335,50 @@ def test_api_gives_the_basis_and_the_dissolution_date(tree, people, login) -> No
     by_id = {b["org_id"]: b for b in body["branches"]}
     assert by_id[branch.pk]["dissolved_on"] == "2026-07-01"
     assert by_id[tree.village_a2.pk]["dissolved_on"] is None
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def test_demo_dissolves_a_group_in_the_past_year_keeping_its_earlier_meetings(tree, people) -> None:
+    from dangjian.demo.history import seed_group_history
+
+    today = timezone.localdate()
+    first = make_org(tree.village_a2, "乙村第一党小组", Organization.Type.GROUP)
+    second = make_org(tree.village_a2, "乙村第二党小组", Organization.Type.GROUP)
+    late = hold(second, today - dt.timedelta(days=10), "group_meeting")
+    early = hold(second, today - dt.timedelta(days=300), "group_meeting")
+    moved = make_member(people.county_admin, tree.village_a2)
+    Member.objects.filter(pk=moved.pk).update(group=second)
+
+    changes, removed = seed_group_history(today=today)
+
+    second.refresh_from_db()
+    assert changes == 1  # no group set up: township A has no branch without groups left
+    assert removed == 1
+    assert second.dissolved_on is not None
+    assert today - dt.timedelta(days=365) < second.dissolved_on < today
+    assert Member.objects.get(pk=moved.pk).group_id == first.pk
+    assert not type(late).objects.filter(pk=late.pk).exists()
+    assert type(early).objects.filter(pk=early.pk).exists()
+
+
+def test_demo_sets_up_a_group_in_the_past_year(tree, people) -> None:
+    from dangjian.demo.history import seed_group_history
+
+    today = timezone.localdate()
+    people_a2 = [make_member(people.county_admin, tree.village_a2) for _ in range(3)]
+    assert seed_group_history(today=today) == (1, 0)
+    group = Organization.objects.get(parent=tree.village_a2, org_type=Organization.Type.GROUP)
+    assert group.established_on is not None
+    assert today - dt.timedelta(days=365) < group.established_on < today
+    assert set(Member.objects.filter(group=group).values_list("id", flat=True)) == {
+        m.pk for m in people_a2
+    }
+    year = group.established_on.year
+    result = run(people.county_admin, tree.county, today, D(year, 1, 1), D(year, 12, 31))
+    owed_months = owed(result, tree.village_a2, "group_meeting")
+    assert owed_months[: group.established_on.month - 1] == [False] * (
+        group.established_on.month - 1
+    )
+    assert all(owed_months[group.established_on.month - 1 :])

@@ -15,7 +15,7 @@ from dangjian.demo.accounts import seed_accounts
 from dangjian.demo.dues import seed_dues
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.grid import seed_grid
-from dangjian.demo.history import seed_history
+from dangjian.demo.history import seed_group_history, seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
 from dangjian.demo.meetings import seed_meetings
 from dangjian.demo.members import seed_members
@@ -120,6 +120,10 @@ class Command(BaseCommand):
         meetings = 0
         if until >= STAGES.index("meetings"):
             meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
+            with transaction.atomic():
+                changes, removed = seed_group_history(today=timezone.localdate())
+            history += changes
+            meetings -= removed
         # Later capabilities, each from its own module; a dependent one runs after what it reads
         # (points read meetings' attendance, service requests read grids).
         extra: dict[str, int] = {}
