@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -294,10 +295,7 @@ def _judge(
     for period, month_idx in period_list:
         if not facts.exists_during(period.start, period.end):
             continue
-        rules = book.for_path(path, period.end)
-        for meeting_type, rule in rules.items():
-            if rule.frequency != frequency:
-                continue
+        for meeting_type, rule in book.for_path_frequency(path, period.end, frequency):
             cell = cells.get(meeting_type)
             if cell is None:
                 continue
@@ -363,14 +361,20 @@ def compliance(
     n_months = len(month_list)
     ontime: dict[int, dict[str, list[int]]] = {}
     late: dict[int, dict[str, list[int]]] = {}
-    for row in tag_counts_query(org.path, start, end):
-        branch_id = owner.get(row["org_id_copy"])
+    # Thousands of rows × a dozen month columns: read with a bare cursor (the ORM's per-value
+    # converters cost more than the query). Columns: org, type, late, then the months in order.
+    sql, params = tag_counts_query(org.path, start, end).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        tag_rows = cursor.fetchall()
+    for org_id, meeting_type, is_late, *by_month in tag_rows:
+        branch_id = owner.get(org_id)
         if branch_id is None:
             continue
-        target = late if row["is_late_entry"] else ontime
-        counts = target.setdefault(branch_id, {}).setdefault(row["meeting_type"], [0] * n_months)
-        for i in range(n_months):
-            counts[i] += row[f"m{i}"]
+        target = late if is_late else ontime
+        counts = target.setdefault(branch_id, {}).setdefault(meeting_type, [0] * n_months)
+        for i, n in enumerate(by_month):
+            counts[i] += n
 
     attendance: dict[int, list[int]] = {}
     for row in attendance_query(org.path, start, end):

@@ -144,6 +144,10 @@ class RuleBook:
         default_factory=dict, repr=False
     )
     _scope_paths: list[str] | None = field(default=None, repr=False)
+    # Keyed by the resolved dict's id: those dicts live as long as the book (in ``_cache``).
+    _by_frequency: dict[tuple[int, str], list[tuple[str, Rule]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def for_path(self, path: str, on: dt.date) -> dict[str, Rule]:
         """meeting type → the rule in force for an organization at ``path`` on ``on``."""
@@ -168,6 +172,16 @@ class RuleBook:
             self._cache[key] = resolved
         self._by_scope_day[(scopes, on)] = resolved
         return resolved
+
+    def for_path_frequency(self, path: str, on: dt.date, frequency: str) -> list[tuple[str, Rule]]:
+        """``for_path`` narrowed to the rules of one frequency (the compliance loop's view)."""
+        resolved = self.for_path(path, on)
+        key = (id(resolved), frequency)
+        hit = self._by_frequency.get(key)
+        if hit is None:
+            hit = [(t, r) for t, r in resolved.items() if r.frequency == frequency]
+            self._by_frequency[key] = hit
+        return hit
 
     def types(self) -> list[str]:
         """Meeting types any rule asks for, in display order."""
@@ -300,6 +314,8 @@ class BranchFacts:
 
     def groups_during(self, start: dt.date, end: dt.date) -> int:
         """党小组 of the branch that existed on some day of ``[start, end]``."""
+        if not self.groups:
+            return 0
         return sum(1 for span in self.groups if existed_during(span, start, end))
 
 
