@@ -349,7 +349,7 @@ def compliance(
         if org_type in BRANCH_TYPES:
             branch_info[oid] = (short or name, path, parent_id, established, dissolved)
             owner[oid] = oid
-        if len(path) == child_depth_len and dissolved is None:
+        if len(path) == child_depth_len:
             child_names[path] = (oid, short or name)
     for oid, _name, _short, _path, parent_id, org_type, established, dissolved in org_rows:
         if org_type == Organization.Type.GROUP and parent_id in branch_info:
