@@ -50,7 +50,10 @@ def transfer(people: Any, member: Member, to: Organization, on: dt.date) -> None
         today=on - ONE,
     )
     transfers.transfer_approve(actor=people.county_admin, transfer=t, today=on - ONE)
-    transfers.transfer_accept(actor=people.county_admin, transfer=t, received_on=on, today=on)
+    # Registered a few days after the 回执 date: the move still counts from the 回执 date.
+    transfers.transfer_accept(
+        actor=people.county_admin, transfer=t, received_on=on, today=on + 3 * ONE
+    )
 
 
 def quarterly_committee(tree: Any) -> None:
