@@ -16,7 +16,7 @@ from dangjian.demo.dues import seed_dues
 from dangjian.demo.findings import seed_findings
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.grid import seed_grid
-from dangjian.demo.history import seed_history
+from dangjian.demo.history import seed_group_history, seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
 from dangjian.demo.meetings import seed_meetings
 from dangjian.demo.members import seed_members
@@ -121,6 +121,10 @@ class Command(BaseCommand):
         meetings = 0
         if until >= STAGES.index("meetings"):
             meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
+            with transaction.atomic():
+                changes, removed = seed_group_history(today=timezone.localdate())
+            history += changes
+            meetings -= removed
         # Later capabilities, each from its own module; a dependent one runs after what it reads
         # (points read meetings' attendance, service requests read grids, findings read meetings).
         extra: dict[str, int] = {}
