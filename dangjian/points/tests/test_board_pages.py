@@ -50,10 +50,10 @@ def test_numbering_continues_on_the_next_page_when_the_board_is_not_ranked(
 def test_a_county_board_says_where_each_member_is(login, people, tree, roll):
     html = login(people.county_admin).get(f"/points/board/?org={tree.county.pk}").content.decode()
     # the place of 孙丽 (丙村, under 乙镇) as the queues write it
-    assert re.search(r'data-testid="place">乙镇党委 › 丙村党支部<', html)
-    assert re.search(r'data-testid="place">甲镇党委 › 甲村党支部<', html)
+    assert re.search(r'data-testid="board-place">乙镇党委 › 丙村党支部<', html)
+    assert re.search(r'data-testid="board-place">甲镇党委 › 甲村党支部<', html)
 
 
 def test_a_branch_board_on_its_own_has_no_place_column(login, people, tree, roll):
     html = login(people.county_admin).get(f"/points/board/?org={tree.village_a1.pk}")
-    assert 'data-testid="place"' not in html.content.decode()
+    assert 'data-testid="board-place"' not in html.content.decode()
