@@ -194,6 +194,13 @@ def test_each_role_has_a_home_that_fits_a_phone(
     offered = username in ("county_admin", "village_secretary")
     expect(phone.locator('a[href="/accounts/tokens/"]')).to_have_count(2 if offered else 0)
     _shoot(phone, screenshot_dir, f"home-{username}", PHONE)
+    if username == "county_admin":
+        # The charts are folded on a phone and load when opened.
+        expect(phone.get_by_test_id("home-member-stats")).to_be_hidden()
+        phone.get_by_test_id("home-stats-fold").click()
+        expect(phone.get_by_test_id("home-member-stats")).not_to_be_empty()
+        expect(phone.get_by_test_id("home-member-stats")).to_be_visible()
+        assert _width(phone) <= PHONE
     desk = page_for(width=DESK)
     _login(desk, username)
     desk.goto("/")
