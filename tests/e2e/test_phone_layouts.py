@@ -122,8 +122,10 @@ def test_boards_and_ledgers_are_card_lists_on_a_phone(
     pay.scroll_into_view_if_needed()
     box = pay.bounding_box()
     assert box is not None
-    assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE
-    assert 0 <= box["y"] and box["y"] + box["height"] <= 812
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= 812
     _shoot(phone, screenshot_dir, "dues-ledger", PHONE)
 
     # 支部派单台: a picker with a search box and checkboxes, never "hold Ctrl".
