@@ -53,3 +53,20 @@ def test_several_members_picked_by_checkbox_are_all_dispatched(login, people, fr
     fresh.refresh_from_db()
     assert fresh.state == "dispatched"
     assert sorted(m.pk for m in fresh.members.all()) == sorted([doer.pk, other.pk])
+
+
+def test_a_long_in_hand_list_says_it_is_cut_and_where_the_rest_is(login, people, grid, doer):
+    from dangjian.service_requests.selectors import PAGE_SIZE
+    from dangjian.service_requests.tests.factories import submit
+
+    client = login(people.village_secretary)
+    for _ in range(PAGE_SIZE):
+        drive(submit(grid)[0], "dispatched", people=people, member=doer)
+    assert (
+        'data-testid="hand-more"'
+        not in client.get(reverse("service_requests:board")).content.decode()
+    )
+    drive(submit(grid)[0], "dispatched", people=people, member=doer)
+    html = client.get(reverse("service_requests:board")).content.decode()
+    assert f"只列出前 {PAGE_SIZE} 条，其余在“全部诉求”中查看" in html
+    assert reverse("service_requests:list") in html
