@@ -140,6 +140,8 @@ def test_boards_and_ledgers_are_card_lists_on_a_phone(
     visible = card.locator("label.form-check:visible")
     expect(visible).to_have_count(1)
     visible.first.locator("input").check()
+    # each checkbox posts the member's id (what the dispatch form reads)
+    expect(card.locator(f'input[value="{branch[2].pk}"]')).to_be_checked()
     expect(card.locator('[data-testid^="members-open-"]')).to_contain_text(
         f"已选 1 人：{branch[2].name}"
     )
