@@ -127,6 +127,12 @@ def test_boards_and_ledgers_are_card_lists_on_a_phone(
     assert box["y"] >= 0
     assert box["y"] + box["height"] <= 812
     _shoot(phone, screenshot_dir, "dues-ledger", PHONE)
+    # 登记 on the card: the row comes back in place (htmx swaps the <tr>), still a card.
+    first = phone.locator('[data-testid="ledger-table"] tbody tr').first
+    pay.click()
+    expect(first.get_by_test_id("row-saved")).to_be_visible()
+    expect(first.get_by_test_id("status")).to_have_text("已交清")
+    assert _width(phone) <= PHONE
 
     # 支部派单台: a picker with a search box and checkboxes, never "hold Ctrl".
     phone.goto("/requests/board/")
