@@ -234,10 +234,11 @@ def _grow(people, tree, roll, n=12):
         _award(people, m, on=dt.date(2026, 10, 1 + i))
 
 
-# Measured: board 10, print 8, working page 16 (with the capped count of self-reports), passbook 13, a member's passbook 14 — whatever
+# Measured: board 12 (10 + the places of its page), print 8, working page 16 (with the capped count of self-reports), passbook 13, a member's passbook 14 — whatever
 # the number of members and entries (the second round below has 12 more of each).
 PAGES = {
-    "board": ("/points/board/?org={county}&period=2026-Q4", 10),
+    # 10 for the board, 2 for the places of the page's rows (镇 › 村党支部 on each card).
+    "board": ("/points/board/?org={county}&period=2026-Q4", 12),
     "print": ("/points/board/print/?org={county}&period=2026-Q3", 8),
     "home": ("/points/?org={branch}", 16),
     "member": ("/points/member/{me}/", 14),
