@@ -5,28 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0005_meeting_attendance_counts'),
-        ('orgs', '0001_initial'),
+        ("meetings", "0005_meeting_attendance_counts"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='meeting',
-            name='meeting_state_path',
+            model_name="meeting",
+            name="meeting_state_path",
         ),
         migrations.RemoveIndex(
-            model_name='meetingtypetag',
-            name='meetingtag_path_day_type',
+            model_name="meetingtypetag",
+            name="meetingtag_path_day_type",
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['state', 'org_path', 'held_at', 'org_id', 'invited_count', 'present_count'], name='meeting_state_path_counts'),
+            model_name="meeting",
+            index=models.Index(
+                fields=["state", "org_path", "held_at", "org_id", "invited_count", "present_count"],
+                name="meeting_state_path_counts",
+            ),
         ),
         migrations.AddIndex(
-            model_name='meetingtypetag',
-            index=models.Index(fields=['org_path', 'held_on', 'meeting_type', 'counts', 'org_id_copy', 'is_late_entry'], name='meetingtag_path_day_cover'),
+            model_name="meetingtypetag",
+            index=models.Index(
+                fields=[
+                    "org_path",
+                    "held_on",
+                    "meeting_type",
+                    "counts",
+                    "org_id_copy",
+                    "is_late_entry",
+                ],
+                name="meetingtag_path_day_cover",
+            ),
         ),
     ]

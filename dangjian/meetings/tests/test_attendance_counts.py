@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangjian.meetings import compliance_views, services
+from dangjian.meetings.compliance_api import ComplianceOut
 from dangjian.meetings.models import Attendance, Meeting, MeetingType
 from dangjian.meetings.selectors import attendance_count_drift
 from dangjian.meetings.tests import factories
@@ -257,3 +258,23 @@ def test_branch_table_is_paged(people, tree, login, monkeypatch) -> None:
     )
     # The cards still count every branch.
     assert client.get("/meetings/compliance/", params).context["result"].total.branches == 4
+
+
+def test_api_answer_is_exactly_the_documented_schema(people, tree, login) -> None:
+    """The API renders ``compliance_out`` without running it through the schema classes: the
+    answer must be what validating it against ComplianceOut gives, field for field."""
+    member = make_member(people.county_admin, tree.village_a2)
+    hold(tree.village_a2, dt.date(2026, 1, 20), "theme_day", attendance=[(member, "late")])
+    dissolved = make_org(tree.township_a, "中共丁村支部委员会", short_name="丁村党支部")
+    Organization.objects.filter(pk=dissolved.pk).update(dissolved_on=dt.date(2026, 7, 1))
+    r = login(people.county_admin).get(
+        f"/api/v1/orgs/{tree.county.pk}/compliance", {"from": "2026-01-01", "to": "2026-12-31"}
+    )
+    body = r.json()
+    assert ComplianceOut.model_validate(body).model_dump(mode="json") == body
+    a2 = next(b for b in body["branches"] if b["org_id"] == tree.village_a2.pk)
+    assert a2["attendance_rate"] == 100.0
+    assert next(b for b in body["branches"] if b["org_id"] == dissolved.pk)["dissolved_on"] == (
+        "2026-07-01"
+    )
+    assert set(body) == set(ComplianceOut.model_fields)
