@@ -316,9 +316,28 @@ def _judge(
     ontime: dict[str, list[int]],
     late: dict[str, list[int]],
     cells: dict[str, Cell],
+    start: dt.date,
+    end: dt.date,
 ) -> None:
-    """Fill ``cells`` with the status of every period the branch existed in, per type."""
+    """Fill ``cells`` with the status of every period the branch existed in, per type.
+
+    Conditions are ``condition_holds``; the usual branch gets constant answers without asking
+    per period: no full member came or left within the range (the count is the same on every
+    day of it), and a 党小组 existed on every day of the range (or the branch never had one).
+    """
     established, dissolved = facts.established_on, facts.dissolved_on
+    timeline = facts.timeline
+    steady_members: int | None = None
+    if not timeline.became_full and not timeline.left:
+        steady_members = timeline.base
+    steady_groups: bool | None = None
+    if not facts.groups:
+        steady_groups = False
+    elif any(
+        (g_est is None or g_est <= start) and (g_dis is None or g_dis > end)
+        for g_est, g_dis in facts.groups
+    ):
+        steady_groups = True
     for due in dues:
         period = due.period
         if (established is not None and established > period.end) or (
@@ -340,9 +359,16 @@ def _judge(
                 n_on = sum(on_counts[first:stop]) if on_counts else 0
                 n_late = sum(late_counts[first:stop]) if late_counts else 0
             n = n_on + n_late
-            if rule.condition != Condition.ALWAYS and not condition_holds(
-                rule, facts, period.end, since=period.start
-            ):
+            condition = rule.condition
+            if condition == Condition.ALWAYS:
+                holds = True
+            elif condition == Condition.COMMITTEE and steady_members is not None:
+                holds = steady_members >= (rule.threshold or 0)
+            elif condition == Condition.HAS_GROUPS and steady_groups is not None:
+                holds = steady_groups
+            else:
+                holds = condition_holds(rule, facts, period.end, since=period.start)
+            if not holds:
                 status = NOT_REQUIRED
                 cell.not_required += 1
             elif n_on >= rule.min_count:
@@ -450,7 +476,15 @@ def compliance(
         cells = {t: Cell(meeting_type=t) for t in types}
         b_ontime = ontime.get(branch_id, empty)
         b_late = late.get(branch_id, empty)
-        _judge(dues=dues, facts=facts, ontime=b_ontime, late=b_late, cells=cells)
+        _judge(
+            dues=dues,
+            facts=facts,
+            ontime=b_ontime,
+            late=b_late,
+            cells=cells,
+            start=start,
+            end=end,
+        )
         for t, counts in b_ontime.items():
             if t in cells:
                 cells[t].meetings += sum(counts)
