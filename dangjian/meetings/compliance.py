@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -118,36 +117,27 @@ class BranchRow:
     invited: int = 0
     present: int = 0
     dissolved_on: dt.date | None = None
+    # Tallies over the cells, summed once when the row is built (the cells are complete then):
+    # roll-ups, sorting and the table read them many times.
+    satisfied: int = field(init=False, default=0)
+    settled: int = field(init=False, default=0)  # decided required periods: ended, or held
+    missing: int = field(init=False, default=0)
+    held_late: int = field(init=False, default=0)
+    pending: int = field(init=False, default=0)
 
-    # The tallies below are read many times (roll-ups, sorting, the table) and the cells are
-    # complete when the row is built: each is summed once.
+    def __post_init__(self) -> None:
+        for c in self.cells.values():
+            self.satisfied += c.held + c.held_late
+            self.settled += c.held + c.held_late + c.missing
+            self.missing += c.missing
+            self.held_late += c.held_late
+            self.pending += c.pending
 
-    @cached_property
-    def satisfied(self) -> int:
-        return sum(c.satisfied for c in self.cells.values())
-
-    @cached_property
-    def settled(self) -> int:
-        """Required periods that are decided: ended, or already held."""
-        return sum(c.held + c.held_late + c.missing for c in self.cells.values())
-
-    @cached_property
-    def missing(self) -> int:
-        return sum(c.missing for c in self.cells.values())
-
-    @cached_property
-    def held_late(self) -> int:
-        return sum(c.held_late for c in self.cells.values())
-
-    @cached_property
-    def pending(self) -> int:
-        return sum(c.pending for c in self.cells.values())
-
-    @cached_property
+    @property
     def execution_rate(self) -> float | None:
         return _rate(self.satisfied, self.settled)
 
-    @cached_property
+    @property
     def attendance_rate(self) -> float | None:
         return _rate(self.present, self.invited)
 
