@@ -578,6 +578,9 @@ class Writer:
                 host_id=secretary.id,
             )  # fmt: skip
             row["minutes"] = self._minutes(plan, row, tally, state, rng)
+            # The counts the attendance services keep on every meeting (compliance sums them).
+            row["invited_count"] = tally["invited"]
+            row["present_count"] = tally[Status.PRESENT] + tally[Status.LATE]
             self.meetings.append(row)
             if plan.review_year == self.today.year - 1:
                 self._review(unit, plan, meeting_id, rng)

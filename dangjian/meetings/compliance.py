@@ -26,15 +26,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core.paths import SEGMENT_WIDTH, subtree_q
-from dangjian.meetings.models import Attendance, Meeting, MeetingType, MeetingTypeTag
+from dangjian.meetings.models import Meeting, MeetingType, MeetingTypeTag
 from dangjian.meetings.rules import (
     BranchFacts,
+    Condition,
     FullMemberTimeline,
     Period,
+    Rule,
     RuleBook,
     Span,
     condition_holds,
@@ -115,27 +117,21 @@ class BranchRow:
     invited: int = 0
     present: int = 0
     dissolved_on: dt.date | None = None
+    # Tallies over the cells, summed once when the row is built (the cells are complete then):
+    # roll-ups, sorting and the table read them many times.
+    satisfied: int = field(init=False, default=0)
+    settled: int = field(init=False, default=0)  # decided required periods: ended, or held
+    missing: int = field(init=False, default=0)
+    held_late: int = field(init=False, default=0)
+    pending: int = field(init=False, default=0)
 
-    @property
-    def satisfied(self) -> int:
-        return sum(c.satisfied for c in self.cells.values())
-
-    @property
-    def settled(self) -> int:
-        """Required periods that are decided: ended, or already held."""
-        return sum(c.held + c.held_late + c.missing for c in self.cells.values())
-
-    @property
-    def missing(self) -> int:
-        return sum(c.missing for c in self.cells.values())
-
-    @property
-    def held_late(self) -> int:
-        return sum(c.held_late for c in self.cells.values())
-
-    @property
-    def pending(self) -> int:
-        return sum(c.pending for c in self.cells.values())
+    def __post_init__(self) -> None:
+        for c in self.cells.values():
+            self.satisfied += c.held + c.held_late
+            self.settled += c.held + c.held_late + c.missing
+            self.missing += c.missing
+            self.held_late += c.held_late
+            self.pending += c.pending
 
     @property
     def execution_rate(self) -> float | None:
@@ -247,24 +243,21 @@ def tag_counts_query(path: str, start: dt.date, end: dt.date) -> QuerySet[Any]:
 
 
 def attendance_query(path: str, start: dt.date, end: dt.date) -> QuerySet[Any]:
-    """Invited and present (出席 + 迟到) per meeting organization, counted meetings only."""
+    """Invited and present (出席 + 迟到) per meeting organization, counted meetings only: sums of
+    the counts each meeting carries (``Meeting.invited_count``/``present_count``, kept equal to
+    its attendance rows by every writer), so a county reads ~20k meetings, not ~600k rows."""
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return (
-        Attendance.objects.filter(
-            subtree_q("meeting__org_path", path),
-            meeting__held_at__gte=since,
-            meeting__held_at__lt=until,
-            meeting__state__in=COUNTED_STATES,
+        Meeting.objects.filter(
+            subtree_q("org_path", path),
+            held_at__gte=since,
+            held_at__lt=until,
+            state__in=COUNTED_STATES,
         )
-        .values("meeting__org_id")
-        .annotate(
-            invited=Count("id"),
-            present=Count(
-                "id", filter=Q(status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE])
-            ),
-        )
+        .values("org_id")
+        .annotate(invited=Sum("invited_count"), present=Sum("present_count"))
         .order_by()
     )
 
@@ -272,49 +265,114 @@ def attendance_query(path: str, start: dt.date, end: dt.date) -> QuerySet[Any]:
 # --- the selector ---------------------------------------------------------------------------
 
 
-def _in_period(counts: list[int], month_idx: list[int]) -> int:
-    """Meetings counted in a period's months (most periods are one month)."""
-    if len(month_idx) == 1:
-        return counts[month_idx[0]]
-    return sum(counts[i] for i in month_idx)
+@dataclass(frozen=True)
+class _Due:
+    """One period with the rules in force on its last day for one set of rule scopes: built
+    once per scopes (every branch of a county usually shares them), then judged per branch."""
+
+    period: Period
+    frequency: str
+    first: int  # its months: month_list[first:stop] (contiguous)
+    stop: int
+    ended: bool  # the period ended before today
+    rules: tuple[tuple[str, Rule], ...]
+
+
+def _dues(
+    book: RuleBook,
+    scopes: tuple[str, ...],
+    period_lists: dict[str, list[tuple[Period, list[int]]]],
+    today: dt.date,
+) -> list[_Due]:
+    """Every period of every frequency, in the order the cells list them, with its rules."""
+    return [
+        _Due(
+            period=period,
+            frequency=freq,
+            first=month_idx[0],
+            stop=month_idx[-1] + 1,
+            ended=period.end < today,
+            rules=tuple(book.for_scopes_frequency(scopes, period.end, freq)),
+        )
+        for freq, plist in period_lists.items()
+        for period, month_idx in plist
+    ]
 
 
 def _judge(
     *,
-    book: RuleBook,
-    path: str,
+    dues: list[_Due],
     facts: BranchFacts,
-    frequency: str,
-    period_list: list[tuple[Period, list[int]]],
     ontime: dict[str, list[int]],
     late: dict[str, list[int]],
     cells: dict[str, Cell],
-    today: dt.date,
+    start: dt.date,
+    end: dt.date,
 ) -> None:
-    """Fill ``cells`` with the statuses of every type whose winning rule has ``frequency``."""
-    for period, month_idx in period_list:
-        if not facts.exists_during(period.start, period.end):
-            continue
-        for meeting_type, rule in book.for_path_frequency(path, period.end, frequency):
+    """Fill ``cells`` with the status of every period the branch existed in, per type.
+
+    Conditions are ``condition_holds``; the usual branch gets constant answers without asking
+    per period: no full member came or left within the range (the count is the same on every
+    day of it), and a 党小组 existed on every day of the range (or the branch never had one).
+    """
+    established, dissolved = facts.established_on, facts.dissolved_on
+    timeline = facts.timeline
+    steady_members: int | None = None
+    if not timeline.became_full and not timeline.left:
+        steady_members = timeline.base
+    steady_groups: bool | None = None
+    if not facts.groups:
+        steady_groups = False
+    elif any(
+        (g_est is None or g_est <= start) and (g_dis is None or g_dis > end)
+        for g_est, g_dis in facts.groups
+    ):
+        steady_groups = True
+    for due in dues:
+        period = due.period
+        if (established is not None and established > period.end) or (
+            dissolved is not None and dissolved <= period.start
+        ):
+            continue  # the branch did not exist in this period: nothing owed
+        first, stop = due.first, due.stop
+        single = stop - first == 1
+        for meeting_type, rule in due.rules:
             cell = cells.get(meeting_type)
             if cell is None:
                 continue
-            cell.frequency = frequency
+            cell.frequency = due.frequency
             on_counts, late_counts = ontime.get(meeting_type), late.get(meeting_type)
-            n_on = _in_period(on_counts, month_idx) if on_counts else 0
-            n_late = _in_period(late_counts, month_idx) if late_counts else 0
+            if single:
+                n_on = on_counts[first] if on_counts else 0
+                n_late = late_counts[first] if late_counts else 0
+            else:
+                n_on = sum(on_counts[first:stop]) if on_counts else 0
+                n_late = sum(late_counts[first:stop]) if late_counts else 0
             n = n_on + n_late
-            if not condition_holds(rule, facts, period.end, since=period.start):
+            condition = rule.condition
+            if condition == Condition.ALWAYS:
+                holds = True
+            elif condition == Condition.COMMITTEE and steady_members is not None:
+                holds = steady_members >= (rule.threshold or 0)
+            elif condition == Condition.HAS_GROUPS and steady_groups is not None:
+                holds = steady_groups
+            else:
+                holds = condition_holds(rule, facts, period.end, since=period.start)
+            if not holds:
                 status = NOT_REQUIRED
+                cell.not_required += 1
             elif n_on >= rule.min_count:
                 status = HELD
+                cell.held += 1
             elif n >= rule.min_count:
                 status = HELD_LATE
-            elif period.end < today:
+                cell.held_late += 1
+            elif due.ended:
                 status = MISSING
+                cell.missing += 1
             else:
                 status = PENDING
-            setattr(cell, status, getattr(cell, status) + 1)
+                cell.pending += 1
             cell.periods.append((period, status, n))
 
 
@@ -358,7 +416,6 @@ def compliance(
 
     timelines = member_timelines(path=org.path, start=start, end=end)
 
-    n_months = len(month_list)
     ontime: dict[int, dict[str, list[int]]] = {}
     late: dict[int, dict[str, list[int]]] = {}
     # Thousands of rows × a dozen month columns: read with a bare cursor (the ORM's per-value
@@ -371,22 +428,29 @@ def compliance(
         branch_id = owner.get(org_id)
         if branch_id is None:
             continue
-        target = late if is_late else ontime
-        counts = target.setdefault(branch_id, {}).setdefault(meeting_type, [0] * n_months)
-        for i, n in enumerate(by_month):
-            counts[i] += n
+        by_type = (late if is_late else ontime).setdefault(branch_id, {})
+        counts = by_type.get(meeting_type)
+        if counts is None:
+            by_type[meeting_type] = by_month
+        else:  # a 党小组's meetings added to its branch's
+            for i, n in enumerate(by_month):
+                counts[i] += n
 
-    attendance: dict[int, list[int]] = {}
-    for row in attendance_query(org.path, start, end):
-        branch_id = owner.get(row["meeting__org_id"])
+    attendance: dict[int, tuple[int, int]] = {}
+    sql, params = attendance_query(org.path, start, end).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        attendance_rows = cursor.fetchall()
+    for org_id, invited, present in attendance_rows:
+        branch_id = owner.get(org_id)
         if branch_id is None:
             continue
-        acc = attendance.setdefault(branch_id, [0, 0])
-        acc[0] += row["invited"]
-        acc[1] += row["present"]
+        have = attendance.get(branch_id, (0, 0))
+        attendance[branch_id] = (have[0] + (invited or 0), have[1] + (present or 0))
 
     branches: list[BranchRow] = []
     empty: dict[str, list[int]] = {}
+    dues_by_scopes: dict[tuple[str, ...], list[_Due]] = {}
     for branch_id, (name, path, parent_id, established, dissolved) in branch_info.items():
         timeline = timelines.get(branch_id, FullMemberTimeline())
         facts = BranchFacts(
@@ -395,24 +459,29 @@ def compliance(
             established_on=established,
             dissolved_on=dissolved,
         )
+        scopes = book.scopes_of(path)
+        dues = dues_by_scopes.get(scopes)
+        if dues is None:
+            dues = dues_by_scopes[scopes] = _dues(book, scopes, period_lists, today)
         cells = {t: Cell(meeting_type=t) for t in types}
         b_ontime = ontime.get(branch_id, empty)
         b_late = late.get(branch_id, empty)
-        for freq, plist in period_lists.items():
-            _judge(
-                book=book,
-                path=path,
-                facts=facts,
-                frequency=freq,
-                period_list=plist,
-                ontime=b_ontime,
-                late=b_late,
-                cells=cells,
-                today=today,
-            )
-        for t, cell in cells.items():
-            cell.meetings = sum(b_ontime.get(t, ())) + sum(b_late.get(t, ()))
-        invited, present = attendance.get(branch_id, [0, 0])
+        _judge(
+            dues=dues,
+            facts=facts,
+            ontime=b_ontime,
+            late=b_late,
+            cells=cells,
+            start=start,
+            end=end,
+        )
+        for t, counts in b_ontime.items():
+            if t in cells:
+                cells[t].meetings += sum(counts)
+        for t, counts in b_late.items():
+            if t in cells:
+                cells[t].meetings += sum(counts)
+        invited, present = attendance.get(branch_id, (0, 0))
         branches.append(
             BranchRow(
                 org_id=branch_id,

@@ -16,12 +16,15 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from dangjian.meetings import plans
-from dangjian.meetings.compliance import STATUS_LABELS, Compliance, compliance
+from dangjian.meetings.compliance import STATUS_LABELS, BranchRow, Compliance, compliance
 from dangjian.meetings.rules import HISTORY_RULES
 from dangjian.orgs.access import access_org_by_id, scope_roots
 from dangjian.orgs.models import Organization
 
 FIRST_YEAR = 2018  # the national rules took effect on 2018-10-28
+# Branch rows per page of the branch × type table: a county has ~600 branches; its rows are
+# paged (the direct children's roll-up above links down to each township's own page).
+BRANCH_PAGE_SIZE = 50
 
 
 def _meetings_url() -> str:
@@ -64,11 +67,49 @@ def _rate_text(rate: float | None) -> str:
     return "—" if rate is None else f"{rate}%"
 
 
-def branch_rows_html(result: Compliance, *, year: int, meetings_url: str) -> SafeString:
-    """The branch × type table's rows, built in Python: a county has about 600 branches × 8
-    types, and the template language spends most of the page's time on that many cells."""
+def _page_number(request: HttpRequest, pages: int) -> int:
+    """The branch table page asked for, within 1..pages (anything else: the nearest one)."""
+    raw = request.GET.get("page", "")
+    number = int(raw) if raw.isdigit() else 1
+    return min(max(number, 1), max(pages, 1))
+
+
+def branch_page(
+    request: HttpRequest, result: Compliance, *, org_id: int, year: int
+) -> dict[str, Any]:
+    """The slice of branches the table shows, with what the pager needs."""
+    total = len(result.branches)
+    pages = (total + BRANCH_PAGE_SIZE - 1) // BRANCH_PAGE_SIZE
+    number = _page_number(request, pages)
+    first = (number - 1) * BRANCH_PAGE_SIZE
+    shown = result.branches[first : first + BRANCH_PAGE_SIZE]
+
+    def url(n: int) -> str:
+        return f"?org={org_id}&year={year}&page={n}"
+
+    return {
+        "branches": shown,
+        "number": number,
+        "pages": pages,
+        "total": total,
+        "first": first + 1,
+        "last": first + len(shown),
+        "prev_url": url(number - 1) if number > 1 else "",
+        "next_url": url(number + 1) if number < pages else "",
+    }
+
+
+def branch_rows_html(
+    result: Compliance,
+    *,
+    year: int,
+    meetings_url: str,
+    branches: list[BranchRow] | None = None,
+) -> SafeString:
+    """The branch × type table's rows (``branches``: one page of them, all by default), built
+    in Python: the template language spends most of a page's time on that many cells."""
     parts: list[str] = []
-    for b in result.branches:
+    for b in result.branches if branches is None else branches:
         dissolved = (
             f' <span class="badge bg-secondary-lt" title="{b.dissolved_on.year}年'
             f'{b.dissolved_on.month}月{b.dissolved_on.day}日撤销">已撤销</span>'
@@ -118,13 +159,17 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
         end=dt.date(year, 12, 31),
         today=today,
     )
-    rows = branch_rows_html(result, year=year, meetings_url=_meetings_url())
+    paged = branch_page(request, result, org_id=org.pk, year=year)
+    rows = branch_rows_html(
+        result, year=year, meetings_url=_meetings_url(), branches=paged["branches"]
+    )
     context: dict[str, Any] = {
         "org": org,
         "year": year,
         "years": list(range(today.year + 1, FIRST_YEAR - 1, -1)),
         "result": result,
         "rows": rows,
+        "branch_page": paged,
         "status_labels": STATUS_LABELS,
         "basis": HISTORY_RULES,
         "meetings_url": _meetings_url(),

@@ -187,6 +187,11 @@ class Meeting(OrgPathCopy, TimeStampedModel):
     # Bumped on every reschedule: each round's notices are delivered once (dedupe key).
     notice_round = models.PositiveSmallIntegerField("通知轮次", default=0)
     cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
+    # Its attendance rows counted, kept equal to them by every writer of ``Attendance`` (the
+    # services recount under the meeting's row lock; the demo writes them with the rows;
+    # ``meetings_reconcile`` checks): compliance sums these instead of the attendance rows.
+    invited_count = models.PositiveIntegerField("应到人数", default=0)
+    present_count = models.PositiveIntegerField("实到人数（含迟到）", default=0)
 
     class Meta:
         verbose_name = "会议记录"
@@ -195,7 +200,12 @@ class Meeting(OrgPathCopy, TimeStampedModel):
         indexes = [
             models.Index(fields=["org_path", "held_at"], name="meeting_path_held"),
             models.Index(fields=["org", "held_at"], name="meeting_org_held"),
-            models.Index(fields=["state", "org_path"], name="meeting_state_path"),
+            # State and path lead (the review queues); the rest covers compliance's attendance
+            # sums (index-only: held_at filtered, org_id grouped, the counts summed).
+            models.Index(
+                fields=["state", "org_path", "held_at", "org_id", "invited_count", "present_count"],
+                name="meeting_state_path_counts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -221,8 +231,17 @@ class MeetingTypeTag(OrgPathCopy):
         verbose_name = "会议类型标记"
         verbose_name_plural = "会议类型标记"
         indexes = [
+            # Path, day and type lead; the rest covers compliance's grouped count (index-only).
             models.Index(
-                fields=["org_path", "held_on", "meeting_type"], name="meetingtag_path_day_type"
+                fields=[
+                    "org_path",
+                    "held_on",
+                    "meeting_type",
+                    "counts",
+                    "org_id_copy",
+                    "is_late_entry",
+                ],
+                name="meetingtag_path_day_cover",
             )
         ]
         constraints = [

@@ -149,11 +149,19 @@ class RuleBook:
         default_factory=dict, repr=False
     )
 
-    def for_path(self, path: str, on: dt.date) -> dict[str, Rule]:
-        """meeting type → the rule in force for an organization at ``path`` on ``on``."""
+    def scopes_of(self, path: str) -> tuple[str, ...]:
+        """The scope paths of rule sets that contain ``path`` (organizations with the same
+        scopes get the same rules: the compliance selector resolves once per scopes)."""
         if self._scope_paths is None:
             self._scope_paths = sorted({r.scope_path for r in self.rules if r.scope_path})
-        scopes = tuple(s for s in self._scope_paths if is_within(path, s))
+        return tuple(s for s in self._scope_paths if is_within(path, s))
+
+    def for_path(self, path: str, on: dt.date) -> dict[str, Rule]:
+        """meeting type → the rule in force for an organization at ``path`` on ``on``."""
+        return self.for_scopes(self.scopes_of(path), on)
+
+    def for_scopes(self, scopes: tuple[str, ...], on: dt.date) -> dict[str, Rule]:
+        """``for_path`` for an organization within exactly ``scopes`` (``scopes_of``)."""
         hit = self._by_scope_day.get((scopes, on))
         if hit is not None:
             return hit
@@ -174,8 +182,14 @@ class RuleBook:
         return resolved
 
     def for_path_frequency(self, path: str, on: dt.date, frequency: str) -> list[tuple[str, Rule]]:
-        """``for_path`` narrowed to the rules of one frequency (the compliance loop's view)."""
-        resolved = self.for_path(path, on)
+        """``for_path`` narrowed to the rules of one frequency."""
+        return self.for_scopes_frequency(self.scopes_of(path), on, frequency)
+
+    def for_scopes_frequency(
+        self, scopes: tuple[str, ...], on: dt.date, frequency: str
+    ) -> list[tuple[str, Rule]]:
+        """``for_scopes`` narrowed to the rules of one frequency (the compliance loop's view)."""
+        resolved = self.for_scopes(scopes, on)
         key = (id(resolved), frequency)
         hit = self._by_frequency.get(key)
         if hit is None:

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core.counting import CappedCount, capped_count
@@ -235,3 +236,30 @@ def notice_reach(meeting: Meeting) -> NoticeReach:
         invited=rows.count(),
         reachable=rows.filter(member__user__isnull=False, member__user__is_active=True).count(),
     )
+
+
+@dataclass(frozen=True)
+class CountDrift:
+    """Meetings whose stored 应到/实到 differ from a recount of their attendance rows."""
+
+    checked: int
+    # (meeting id, stored invited, stored present, counted invited, counted present)
+    wrong: list[tuple[int, int, int, int, int]]
+
+
+def attendance_count_drift() -> CountDrift:
+    """Compare every meeting's ``invited_count``/``present_count`` with its attendance rows
+    (two queries: a count, and the meetings that differ with their recount)."""
+    rows = Attendance.objects.filter(meeting_id=OuterRef("pk")).order_by().values("meeting_id")
+    invited = rows.annotate(n=Count("id")).values("n")
+    present = rows.filter(status__in=PRESENT).annotate(n=Count("id")).values("n")
+    wrong = (
+        Meeting.objects.annotate(
+            counted_invited=Coalesce(Subquery(invited), Value(0)),
+            counted_present=Coalesce(Subquery(present), Value(0)),
+        )
+        .filter(~Q(invited_count=F("counted_invited")) | ~Q(present_count=F("counted_present")))
+        .order_by("pk")
+        .values_list("pk", "invited_count", "present_count", "counted_invited", "counted_present")
+    )
+    return CountDrift(checked=Meeting.objects.count(), wrong=list(wrong))

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -173,6 +174,41 @@ def _sync_invited(meeting: Meeting) -> None:
         for member_id, category in invited.items()
         if member_id not in have
     )
+    _count_attendance(meeting)
+
+
+def _count_attendance(meeting: Meeting) -> None:
+    """Keep the meeting's ``invited_count``/``present_count`` equal to its attendance rows.
+
+    Every write to a meeting's attendance rows ends here, in its transaction. The caller holds
+    the meeting's row lock, taken before any attendance row (``_locked``), so writers of one
+    meeting queue in one order; the count is a statement of its own after the lock, so it sees
+    every writer that went first (PostgreSQL's READ COMMITTED reads a new snapshot per statement).
+    """
+    counts = Attendance.objects.filter(meeting_id=meeting.pk).aggregate(
+        invited=Count("id"), present=Count("id", filter=Q(status__in=PRESENT_STATUSES))
+    )
+    meeting.invited_count, meeting.present_count = counts["invited"], counts["present"]
+    Meeting.objects.filter(pk=meeting.pk).update(
+        invited_count=meeting.invited_count, present_count=meeting.present_count
+    )
+
+
+def attendance_counts_rebuild(meeting_ids: Iterable[int] | None = None) -> int:
+    """Recount ``invited_count``/``present_count`` from the attendance rows (all meetings, or
+    the ones given) in one UPDATE; returns the meetings updated. For ``meetings_reconcile --fix``
+    and bulk writers that did not set them."""
+    rows = Attendance.objects.filter(meeting_id=OuterRef("pk")).order_by().values("meeting_id")
+    invited = rows.annotate(n=Count("id")).values("n")
+    present = rows.filter(status__in=PRESENT_STATUSES).annotate(n=Count("id")).values("n")
+    qs = Meeting.objects.all()
+    if meeting_ids is not None:
+        qs = qs.filter(pk__in=list(meeting_ids))
+    with transaction.atomic():
+        return qs.update(
+            invited_count=Coalesce(Subquery(invited), Value(0)),
+            present_count=Coalesce(Subquery(present), Value(0)),
+        )
 
 
 def _sync_tags(meeting: Meeting) -> None:
@@ -351,6 +387,7 @@ def attendance_set(
         return row
     row.status, row.reason = after["status"], after["reason"]
     row.save(update_fields=["status", "reason", "updated_at"])
+    _count_attendance(meeting)
     audit_record(
         actor=actor,
         action="meeting.attendance",
@@ -403,6 +440,7 @@ def meeting_checkin(
     member = Member.objects.filter(user_id=user_pk).first() if user_pk else None
     if member is None:
         raise _invalid("您的账号未关联党员信息，无法签到", "no_member_record")
+    meeting = _locked(meeting)  # before the attendance row: the order every writer locks in
     row = (
         Attendance.objects.select_for_update()
         .filter(meeting=meeting, member=member)
@@ -429,6 +467,7 @@ def meeting_checkin(
     row.checked_in_at = now
     row.by_checkin = True
     row.save(update_fields=["status", "reason", "checked_in_at", "by_checkin", "updated_at"])
+    _count_attendance(meeting)
     audit_record(
         actor=user,
         action="meeting.checkin",
@@ -646,6 +685,7 @@ def attendance_bulk_set(
     if not changed:  # an unchanged sheet changes nothing, not even the audit log
         return []
     Attendance.objects.bulk_update(changed, ["status", "reason", "updated_at"])
+    _count_attendance(meeting)
     _audit(actor, "meeting.attendance_bulk", meeting, {"attendance": log, "count": len(log)})
     return changed
 

@@ -263,7 +263,11 @@ class MemberPlacement(OrgPathCopy):
         verbose_name_plural = "党员编入记录"
         ordering = ["member", "since", "id"]
         indexes = [
-            models.Index(fields=["org_path", "since"], name="placement_path_since"),
+            # Path and since lead; until, branch and member cover compliance's timeline query.
+            models.Index(
+                fields=["org_path", "since", "until", "branch", "member"],
+                name="placement_path_cover",
+            ),
             models.Index(fields=["member", "until"], name="placement_member_until"),
         ]
         constraints = [

@@ -17,6 +17,7 @@ from django.utils import timezone
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.demo.meetings import CODE_ALPHABET, CODE_DAYS, Unit, plan_units, seed_meetings
 from dangjian.meetings.models import Attendance, Meeting, MeetingTypeTag, MemberReview
+from dangjian.meetings.selectors import attendance_count_drift
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
@@ -88,6 +89,15 @@ def test_tags_match_their_meetings(seeded: str) -> None:
     assert not tags  # no tag without its meeting
     assert n > 0
     assert not Meeting.objects.exclude(org_path=F("org__path")).exists()
+
+
+@pytest.mark.django_db
+def test_meetings_carry_their_attendance_counts(seeded: str) -> None:
+    """应到/实到 on every meeting equal a recount of its rows (compliance sums them)."""
+    drift = attendance_count_drift()
+    assert drift.checked == Meeting.objects.count() > 0
+    assert drift.wrong == []
+    assert Meeting.objects.filter(present_count__gt=0).count() > 0.8 * drift.checked
 
 
 @pytest.mark.django_db

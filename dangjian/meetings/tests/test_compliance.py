@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.meetings.compliance import compliance
 from dangjian.meetings.models import Attendance, Meeting, MeetingTypeTag, Requirement, RuleSet
+from dangjian.meetings.services import attendance_counts_rebuild
 from dangjian.members.tests.factories import make_member
 from dangjian.orgs.models import Organization
 
@@ -55,6 +56,9 @@ def hold(
             status=status,
             reason="出差" if status == "excused" else "",
         )
+    if attendance:  # the counts the services keep on the meeting (compliance sums them)
+        attendance_counts_rebuild([meeting.pk])
+        meeting.refresh_from_db(fields=["invited_count", "present_count"])
     return meeting
 
 

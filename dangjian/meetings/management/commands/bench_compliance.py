@@ -1,8 +1,9 @@
 """Time the organizational-life compliance selector for a whole county against a raw-SQL floor.
 
 The app path is ``compliance()`` for the top organization as its organization-department
-administrator; the floor is the same grouped COUNT queries over ``MeetingTypeTag`` and
-``Attendance`` (the SQL the ORM emits) executed directly with a cursor. p50 of 5 warm runs.
+administrator; the floor is the same grouped queries over ``MeetingTypeTag`` (counts by month)
+and ``Meeting`` (the 应到/实到 counts each meeting carries) — the SQL the ORM emits — executed
+directly with a cursor. p50 of 5 warm runs.
 Then the page (/meetings/compliance/) and the API answer through the test client as the same
 user, p50 / p95, with every statement they send replayed for their floor.
 The table is printed and appended to ``benchmarks/RESULTS.md``.
@@ -108,14 +109,15 @@ class Command(BaseCommand):
             f"- 数据：{root.name}，{year} 年；{result.total.branches} 个党支部，"
             f"{tags} 条会议类型标记，{attendance} 条出席记录",
             f"- 应用 = `compliance()`（以组织部管理员身份，{RUNS} 次取中位数，预热 1 次）；"
-            "下限 = 同样的两条分组 COUNT（会议类型标记、出席）用游标直接执行",
+            "下限 = 同样的两条分组查询（会议类型标记按月计数、会议应到/实到人数汇总）用游标直接执行",
             "",
             "| 范围 | 应用 p50 ms | 下限 p50 ms（分组行数） | 倍数 | 执行率 | 参会率 |",
             "|---|---:|---:|---:|---:|---:|",
             f"| 全县 {year} 年 | {app_ms:.1f} | {floor_ms:.1f}（{floor_rows}） | {ratio(app_ms, floor_ms)} | "
             f"{_pct(result.total.execution_rate)} | {_pct(result.total.attendance_rate)} |",
             "",
-            f"页面与接口（测试客户端，{runs} 次，p50 / p95 ms；下限 = 该请求发出的全部 SQL 用游标重放）：",
+            f"页面与接口（测试客户端，{runs} 次，p50 / p95 ms；下限 = 该请求发出的全部 SQL 用游标重放；"
+            "页面的党支部表每页 50 个）：",
             "",
             "| 请求 | 应用 p50 / p95 | 下限 p50 / p95（行数） | 倍数（p95） | 应用 CPU p50 | 下限 CPU p50 | 大小 |",
             "|---|---:|---:|---:|---:|---:|---:|",
