@@ -173,6 +173,43 @@ def _balance_field(period: PointsPeriod | None, name: str, default: Decimal) -> 
     )
 
 
+def _lowest(
+    org: Organization,
+    members: QuerySet[Member],
+    *,
+    period: PointsPeriod | None,
+    base: Decimal,
+    threshold: Decimal,
+) -> list[tuple[int, Decimal, int]]:
+    """The lowest balances (lowest first, ties by id descending), enough for the rows under
+    ``threshold``: only those are ever shown from this end of the board.
+
+    When the base is at or above the line, a member without a balance row (at base) is never
+    under it, so only the period's balance rows under the line are read (the (period, balance)
+    index, each joined to its member for ``current_members``'s test) — a handful, not a probe
+    and a sort for every member of the subtree.
+    """
+    if base >= threshold:
+        if period is None:
+            return []
+        rows = (
+            PointsBalance.objects.filter(
+                subtree_q("member__org_path", org.path),
+                ~Q(member__status=Member.Status.FORMER),
+                period=period,
+                balance__lt=threshold,
+            )
+            .order_by("balance", "-member_id")
+            .values_list("member_id", "balance")[:BELOW_MAX_ROWS]
+        )
+        return [(mid, money(bal), 0) for mid, bal in rows]
+    by_lowest = members.order_by("bal", "-id")  # type: ignore[misc]  # annotations
+    return [
+        (mid, money(bal), 0)
+        for mid, bal in by_lowest.values_list("id", "bal")[:BELOW_MAX_ROWS]  # type: ignore[misc]
+    ]
+
+
 def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Board:
     """张榜: every current member of ``org``'s subtree ranked by balance at the period's end.
 
@@ -209,10 +246,7 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
     out.total = top[0][2] if top else 0
     lowest = top[::-1]
     if out.total > len(top):
-        by_lowest = members.order_by("bal", "-id")  # type: ignore[misc]  # annotations
-        lowest = [
-            (mid, money(bal), 0) for mid, bal in by_lowest.values_list("id", "bal")[:BELOW_MAX_ROWS]
-        ]
+        lowest = _lowest(org, members, period=period, base=base, threshold=out.threshold)
     below = [r for r in lowest if r[1] < out.threshold]
     # Competition ranks are exact inside the top rows: everyone above them is among them.
     ranks = competition_ranks([(mid, bal) for mid, bal, _t in top])

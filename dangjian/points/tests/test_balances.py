@@ -203,6 +203,31 @@ def test_board_flags_members_below_the_line_lowest_first(people, tree, roll):
     assert b.rows[-1].rank == 6
 
 
+def test_a_long_board_lists_under_the_line_what_ranking_everyone_would(
+    people, tree, roll, monkeypatch
+):
+    """Past the displayed rows the low end is read from the balance rows under the line; it
+    must list the members a full ranking puts there (equal balances by name descending), and
+    leave out former members and other branches."""
+    from dangjian.members.models import Member
+
+    monkeypatch.setattr("dangjian.points.selectors.BOARD_MAX_ROWS", 2)
+    for member, times in ((roll.others[2], 5), (roll.others[1], 5), (roll.others[3], 4)):
+        for _ in range(times):
+            _award(people, member)  # 50, 50, 60 (on the line: not under it)
+    for member in (roll.others[0], roll.outsider):
+        for _ in range(6):
+            _award(people, member)  # 40
+    Member.objects.filter(pk=roll.others[0].pk).update(status=Member.Status.FORMER)
+    quarter = {"kind": "quarter", "start": dt.date(2026, 10, 1), "end": dt.date(2026, 12, 31)}
+    b = board(org=tree.village_a1, **quarter)
+    assert (b.total, len(b.rows)) == (5, 2)
+    low = [m.pk for m in sorted([roll.others[1], roll.others[2]], key=lambda m: m.name)][::-1]
+    assert [(r.member_id, r.balance) for r in b.below] == [(pk, Decimal(50)) for pk in low]
+    county = board(org=tree.county, **quarter)
+    assert [r.member_id for r in county.below] == [roll.outsider.pk, *low]
+
+
 def test_a_board_under_the_minimum_lists_scores_without_ranks(people, tree, roll):
     _award(people, roll.outsider)
     b = board(org=tree.village_b1, kind="quarter", start=dt.date(2026, 10, 1),
