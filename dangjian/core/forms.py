@@ -81,14 +81,20 @@ def _attrs_html(attrs: dict[str, Any]) -> SafeString:
     )
 
 
-class ManyOptionsSelect(forms.Select):
-    """A ``<select>`` written in Python: byte for byte the HTML of Django's ``select.html``,
-    which includes two sub-templates per option (500 options, a branch's members: ~40 ms of
-    template rendering; this ~9 ms). ``StyledFormMixin`` gives it to every plain select."""
+class Select(forms.Select):
+    """The site's ``<select>``: byte for byte the HTML of Django's ``select.html``, written in
+    Python — the template includes two sub-templates per option (500 options, a branch's
+    members: ~40 ms of template rendering; this ~9 ms). ``StyledFormMixin`` gives it to every
+    plain select; the name keeps ``BoundField.widget_type`` "select"."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
+        if (self.template_name, self.option_template_name) != (
+            forms.Select.template_name,
+            forms.Select.option_template_name,
+        ):  # someone asked for other templates: let Django render them
+            return super().render(name, value, attrs, renderer)
         widget = self.get_context(name, value, attrs)["widget"]
         parts: list[str] = [
             format_html('<select name="{}"{}>', widget["name"], _attrs_html(widget["attrs"]))
@@ -123,7 +129,7 @@ class StyledFormMixin:
             elif isinstance(widget, forms.Select):
                 css = "form-select"
                 if type(widget) is forms.Select:  # same HTML, without a template per option
-                    widget.__class__ = ManyOptionsSelect
+                    widget.__class__ = Select
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()

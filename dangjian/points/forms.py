@@ -11,7 +11,7 @@ from django.utils import timezone
 from dangjian.core.forms import (
     DateInput,
     EditFormMixin,
-    ManyOptionsSelect,
+    Select,
     StyledFormMixin,
     Textarea,
 )
@@ -35,7 +35,7 @@ def _date_field(label: str) -> forms.DateField:
 
 
 class AwardForm(StyledFormMixin, forms.Form):
-    member = forms.TypedChoiceField(label="党员", coerce=int, choices=(), widget=ManyOptionsSelect)
+    member = forms.TypedChoiceField(label="党员", coerce=int, choices=(), widget=Select)
     item = forms.TypedChoiceField(label="积分项目", coerce=int, choices=())
     on = _date_field("发生日期")
     reason = forms.CharField(
