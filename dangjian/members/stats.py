@@ -21,8 +21,17 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.lookups import Exact
 
 from dangjian.core.paths import subtree_q
@@ -299,19 +308,19 @@ def active_requirements() -> list[Requirement]:
     )
 
 
-def _present_count(requirement_ids: list[int]) -> Coalesce:
+def _present_count(requirement_ids: list[int]) -> Subquery:
     """How many of ``requirement_ids`` the outer member's dossier holds: one range probe of the
     (member, present, requirement) covering index, never a read of the items themselves."""
+    # COUNT as a plain function: one row always, no GROUP BY (an aggregate would add one).
     items = (
         DossierItem.objects.filter(
             member_id=OuterRef("pk"), present=True, requirement_id__in=requirement_ids
         )
         .order_by()
-        .values("member_id")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
     )
-    return Coalesce(Subquery(items, output_field=IntegerField()), Value(0))
+    return Subquery(items, output_field=IntegerField())
 
 
 def _dossier_missing_q(
