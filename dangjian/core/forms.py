@@ -149,6 +149,8 @@ class ScopeChoiceField(forms.TypedChoiceField):
     for an organization from the viewer's scope declares its field with this class, so a
     secretary of one branch never picks it again."""
 
+    widget = Select  # hundreds of organizations for a county: the Python rendering
+
     def __init__(self, *, coerce: Any = int, choices: Any = (), **kwargs: Any) -> None:
         self.only_value: Any = None
         self._help_text = kwargs.get("help_text", "")

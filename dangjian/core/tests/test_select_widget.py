@@ -56,3 +56,10 @@ def test_styled_forms_give_plain_selects_the_python_rendering() -> None:
     assert form["who"].widget_type == "select"  # templates that test the kind still match
     assert type(form.fields["many"].widget) is forms.SelectMultiple
     assert type(Styled.base_fields["who"].widget) is forms.Select  # the class is untouched
+
+
+def test_scope_pickers_added_after_styling_also_use_the_python_rendering() -> None:
+    from dangjian.core.forms import ScopeChoiceField
+
+    field = ScopeChoiceField(choices=[(1, "甲村党支部"), (2, "乙村党支部")])
+    assert type(field.widget) is Select
