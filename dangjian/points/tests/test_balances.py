@@ -203,6 +203,30 @@ def test_board_flags_members_below_the_line_lowest_first(people, tree, roll):
     assert b.rows[-1].rank == 6
 
 
+@pytest.mark.parametrize("shown", [2, 3])  # the cut above the base (balance rows) and at it
+def test_a_long_board_shows_at_its_top_what_ranking_everyone_would(
+    people, tree, roll, monkeypatch, shown
+):
+    """A long board reads its top rows from the balance rows when they are all above the base
+    (members without a row sit at the base); either way the rows are those a full ranking of
+    every current member gives (balance descending, ties by id)."""
+    monkeypatch.setattr("dangjian.points.selectors.BOARD_MAX_ROWS", shown)
+    for member, times in ((roll.others[1], 2), (roll.others[4], 1)):
+        for _ in range(times):
+            _award(people, member, code="role_model", reason="抢险")
+    _award(people, roll.others[2])  # under the base
+    quarter = {"kind": "quarter", "start": dt.date(2026, 10, 1), "end": dt.date(2026, 12, 31)}
+    b = board(org=tree.village_a1, **quarter)
+    period = PointsPeriod.objects.get(
+        scheme=default_scheme(), kind="quarter", start=quarter["start"]
+    )
+    rows = dict(PointsBalance.objects.filter(period=period).values_list("member_id", "balance"))
+    ranking = sorted(roll.branch, key=lambda m: (-rows.get(m.pk, Decimal(100)), m.pk))
+    assert b.total == len(roll.branch)
+    assert {r.member_id for r in b.rows} == {m.pk for m in ranking[:shown]}
+    assert [r.rank for r in b.rows] == list(range(1, shown + 1))
+
+
 def test_a_long_board_lists_under_the_line_what_ranking_everyone_would(
     people, tree, roll, monkeypatch
 ):
@@ -259,12 +283,13 @@ def _grow(people, tree, roll, n=12):
         _award(people, m, on=dt.date(2026, 10, 1 + i))
 
 
-# Measured: board 10, print 8, working page 16 (with the capped count of self-reports), passbook 13, a member's passbook 14 — whatever
-# the number of members and entries (the second round below has 12 more of each).
+# Measured: board 11, print 9, working page 17 (with the capped count of self-reports and the
+# board's member count), passbook 13, a member's passbook 14 — whatever the number of members
+# and entries (the second round below has 12 more of each).
 PAGES = {
-    "board": ("/points/board/?org={county}&period=2026-Q4", 10),
-    "print": ("/points/board/print/?org={county}&period=2026-Q3", 8),
-    "home": ("/points/?org={branch}", 16),
+    "board": ("/points/board/?org={county}&period=2026-Q4", 11),
+    "print": ("/points/board/print/?org={county}&period=2026-Q3", 9),
+    "home": ("/points/?org={branch}", 17),
     "member": ("/points/member/{me}/", 14),
 }
 
