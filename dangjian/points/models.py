@@ -303,7 +303,7 @@ class PointsBalance(OrgPathCopy):
         ]
         indexes = [
             models.Index(fields=["period", "org_path"], name="points_balance_path"),
-            # The board's rows under the warning line: a short range, not every member.
+            # The board's top rows and its rows under the warning line: short ranges of the index.
             models.Index(fields=["period", "balance"], name="points_balance_low"),
         ]
 
