@@ -168,8 +168,9 @@ FLOORS: dict[str, Callable[[str, dt.date], list[Statement]]] = {
     "meetings:reviews": count_floor("meetings_memberreview"),
     "findings:ledger": count_floor("findings_finding"),
     "recruitment:board": count_floor("recruitment_applicant"),
-    "points:home": count_floor("points_pointsbalance"),
-    "points:board": count_floor("points_pointsbalance"),
+    # The board lists the current members of the scope (balances are one probe each on top).
+    "points:home": count_floor("members_member", where="status != 'former'"),
+    "points:board": count_floor("members_member", where="status != 'former'"),
     "points:stars": count_floor("points_starreview"),
     "dues:ledger": count_floor("dues_duesmonth"),
     "grid:list": count_floor("grid_grid"),
