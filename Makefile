@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # keeps a file on one worker, so a module fixture (the demo seeds) is built once.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install frontend browser demo serve test lint check-migrations test-sqlite test-pg test-fast clean
+.PHONY: install frontend browser demo serve test check lint lint-fast check-migrations test-sqlite test-pg test-fast clean
 
 install: $(VENV)/.installed frontend
 
@@ -96,6 +96,16 @@ test: lint check-migrations test-sqlite test-pg
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
+
+# Fast feedback while working (about two minutes): ruff, the layering contracts, the migrations
+# check and the tests that are neither browser flows nor slow (SQLite). `make test` runs everything.
+lint-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+check: lint-fast check-migrations
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules dangjian/static/vendor var/staticfiles

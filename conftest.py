@@ -23,8 +23,22 @@ from dangjian.orgs.tests.factories import grant, make_org, make_root, make_user
 PASSWORD = "pw-Test-2026"
 
 
+# Modules that seed a whole demo county, fuzz the whole API or walk every page of every persona:
+# they are marked ``slow`` so ``make check`` (lint and the fast tests) gives feedback in minutes.
+# ``make test`` runs them all.
+SLOW_MODULES = (
+    "dangjian/demo/tests/test_seed.py",
+    "dangjian/demo/tests/test_meeting_seed.py",
+    "dangjian/demo/tests/test_member_seed.py",
+    "dangjian/demo/tests/test_findings_seed.py",
+    "dangjian/core/tests/test_backup.py",
+    "tests/test_openapi_fuzz.py",
+    "tests/test_page_walk.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every transactional test must also ask for serialized rollback.
+    """Mark the slow modules; every transactional test must also ask for serialized rollback.
 
     A transactional test ends by flushing the database. Without serialized rollback, Django then
     re-creates content types and permissions with new ids, and the next test that restores the
@@ -32,11 +46,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     leaves the database empty and the next transactional test restores everything.
     """
     for item in items:
+        if item.nodeid.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
         mark = item.get_closest_marker("django_db")
         if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
             raise pytest.UsageError(
                 f"{item.nodeid}: django_db(transaction=True) needs serialized_rollback=True too"
             )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_row_caches() -> None:
+    """Process caches of database rows are per test: a row a test wrote (a code label, a
+    recruitment rule set) must not be read by the next test, which has another database state."""
+    from dangjian.core import workdays
+    from dangjian.members.rules import code_labels, education_groups
+    from dangjian.recruitment import rules as recruitment_rules
+
+    code_labels.cache_clear()
+    education_groups.cache_clear()
+    recruitment_rules.clear_cache()
+    workdays.clear_cache()
 
 
 @dataclass

@@ -152,3 +152,23 @@ ROLE_DJANGO_PERMS: dict[str, frozenset[str]] = {
 
 # Order in which a user's grants are listed and the default working grant is chosen.
 ROLE_RANK = {r: i for i, r in enumerate(Role.values)}
+
+# Roles whose work may call the API (an integration or a script over their subtree): the menus
+# offer "API 令牌" to them. Members and grid workers work in the pages, so their menus leave it
+# out; the tokens page itself stays open to every signed-in user (a token carries only its
+# owner's permissions, and a user must be able to revoke what they hold).
+API_TOKEN_ROLES: frozenset[str] = frozenset(
+    {Role.ORG_ADMIN, Role.PARTY_WORKER, Role.SECRETARY, Role.INSPECTOR}
+)
+
+# What the home page shows for the working role: organizers see the statistics of their tree
+# and 换届提醒; a secretary their branch's to-dos; a grid worker their grids' pool; a member
+# their own meetings, points and dues.
+ROLE_HOME: dict[str, str] = {
+    Role.ORG_ADMIN: "overview",
+    Role.PARTY_WORKER: "overview",
+    Role.INSPECTOR: "overview",
+    Role.SECRETARY: "branch",
+    Role.GRID_WORKER: "grid",
+    Role.MEMBER: "member",
+}

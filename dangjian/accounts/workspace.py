@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from dangjian.accounts.roles import ROLE_ACTIONS
+from dangjian.accounts.roles import API_TOKEN_ROLES, ROLE_ACTIONS
 from dangjian.orgs.access import ActiveGrant, viewer_grants
 
 
@@ -27,6 +27,7 @@ class Workspace:
     current: ActiveGrant | None = None
     nav: list[NavItem] = field(default_factory=list)
     viewer: Any = None
+    api_tokens: bool = False  # whether the menus offer "API 令牌" (see roles.API_TOKEN_ROLES)
 
     @cached_property
     def mine(self) -> list[NavItem]:
@@ -100,12 +101,15 @@ def workspace_for(request: HttpRequest) -> Workspace:
     grants = viewer_grants(viewer)
     current = current_grant(viewer, request.session)
     actions = ROLE_ACTIONS.get(current.role, frozenset()) if current else frozenset()
+    api_tokens = viewer.is_superuser or (current is not None and current.role in API_TOKEN_ROLES)
     nav = []
     for need, label, url, icon, key in NAV:
         if need is not None and need not in actions:
+            continue
+        if key == "tokens" and not api_tokens:
             continue
         try:
             nav.append(NavItem(label, reverse(url), icon, key))
         except NoReverseMatch:  # a capability whose pages are not installed: no dead link
             continue
-    return Workspace(grants=grants, current=current, nav=nav, viewer=viewer)
+    return Workspace(grants=grants, current=current, nav=nav, viewer=viewer, api_tokens=api_tokens)

@@ -84,6 +84,11 @@ ACTION_LABELS: dict[str, str] = {
     "meeting.create": "登记会议",
     "meeting.update": "修改会议记录",
     "meeting.attendance": "登记出席情况",
+    "meeting.attendance_bulk": "批量登记出席情况",
+    "meeting.plan": "预告会议",
+    "meeting.reschedule": "会议改期",
+    "meeting.cancel": "取消会议",
+    "meeting.record": "登记已召开的预告会议",
     "meeting.checkin": "会议签到",
     "meeting.files_add": "上传会议材料",
     "meeting.submit": "提交会议审核",
@@ -273,8 +278,22 @@ EXTRA_KEY_LABELS: dict[str, str] = {
     "lookups": "查询次数",
     "limit": "上限",
 }
+# Keys whose values are our own codes, not a model's: the words a user reads for each value.
+KEY_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "surface": {
+        "member.list": "党员名册查询",
+        "api.member.list": "接口查询党员名册",
+        "member.export": "导出党员名册",
+        "member.import": "导入党员名册",
+        "member.update": "修改党员信息",
+        "applicant.create": "登记入党申请人",
+        "transfer.in_external": "系统外转入",
+        "transfer.member_picker": "组织关系转接选人",
+    },
+}
 OTHER_KEY = "其他内容"
 EMPTY = "空"
+OTHER_VALUE = "其他"
 
 # (model label, field name) → a function giving {code: label} for fields holding codes of a
 # table outside the model (the members' national code tables).
@@ -398,6 +417,8 @@ class _Renderer:
             return "；".join(
                 f"{key_label(model, k)}：{self.value(model, k, v)}" for k, v in value.items()
             )
+        if key in KEY_VALUE_LABELS:
+            return KEY_VALUE_LABELS[key].get(str(value), OTHER_VALUE)
         field = _field(model, key)
         if model is not None and (model._meta.label_lower, key) in _VALUE_LABELS:
             table_key = (model._meta.label_lower, key)

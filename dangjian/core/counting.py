@@ -7,8 +7,11 @@ count stopped there and how to see the rest (narrow the filter, page on).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from django.http import QueryDict
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,64 @@ class ListExtent:
         if not self.cut:
             return total
         return f"显示前 {self.showing:,} {self.unit}，{total} — {self.how}"
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a bounded list (already read, at most a few hundred rows), with its extent
+    and the query strings of its neighbours, for ``components/pager.html``."""
+
+    rows: list[Any]
+    number: int  # 1-based
+    pages: int
+    offset: int  # rows before this page: numbering continues across pages
+    extent: ListExtent
+    prev_query: str
+    next_query: str
+
+    @property
+    def paged(self) -> bool:
+        return self.pages > 1
+
+
+def list_page(
+    rows: Sequence[Any],
+    *,
+    params: QueryDict,
+    per_page: int,
+    unit: str,
+    what: str = "",
+    how: str = "翻页查看全部",
+    total: CappedCount | None = None,
+) -> ListPage:
+    """Page ``rows`` by ``?page=N`` (out-of-range numbers show the nearest page).
+
+    ``total`` is what there is when ``rows`` is itself capped (the points board reads its top
+    rows only); by default the rows are all there is."""
+    pages = max(1, -(-len(rows) // per_page))
+    raw = params.get("page", "")
+    number = min(max(int(raw), 1), pages) if raw.isdigit() else 1
+    offset = (number - 1) * per_page
+    shown = list(rows[offset : offset + per_page])
+
+    def query(n: int) -> str:
+        q = params.copy()
+        q["page"] = str(n)
+        return q.urlencode()
+
+    return ListPage(
+        rows=shown,
+        number=number,
+        pages=pages,
+        offset=offset,
+        extent=ListExtent(
+            showing=len(shown),
+            total=total or CappedCount(counted=len(rows), cap=max(len(rows), 1)),
+            unit=unit,
+            what=what,
+            how=how,
+            first_page=number == 1,
+        ),
+        prev_query=query(number - 1) if number > 1 else "",
+        next_query=query(number + 1) if number < pages else "",
+    )

@@ -11,7 +11,9 @@ record in place:
 - attributes passed through ``extra=`` are masked too: strings directly, other objects (the
   ``request`` Django attaches, whose ``str()`` holds the full path) replaced by their masked
   ``str()`` when that contains a number, since the JSON formatter writes every extra;
-- a traceback is formatted and masked into ``exc_text`` (an exception message may quote input).
+- a traceback is formatted and masked into ``exc_text`` (an exception message may quote input);
+  ``exc_info`` stays on the record for other handlers (a test's capture), so a formatter that
+  formats ``exc_info`` itself must mask too: ``MaskedJsonFormatter`` does.
 
 It never drops a record (always returns True).
 """
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 from dangjian.core.redaction import redact_personal_numbers
 
@@ -76,8 +80,13 @@ class PersonalDataFilter(logging.Filter):
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact_personal_numbers(record.exc_text)
-            # Formatters that format exc_info themselves (the JSON one) then read exc_text.
-            record.exc_info = None
         if record.stack_info:
             record.stack_info = redact_personal_numbers(record.stack_info)
         return True
+
+
+class MaskedJsonFormatter(JsonFormatter):
+    """The JSON formatter, its tracebacks masked (it formats ``exc_info`` itself)."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        return redact_personal_numbers(super().formatException(ei))

@@ -56,8 +56,10 @@ from dangjian.members.models import (
     DossierRequirement,
     Member,
     MemberEvent,
+    MemberPlacement,
     MemberStat,
 )
+from dangjian.members.placements import placement_row
 from dangjian.members.rules import code_labels, id_check_digit
 from dangjian.members.services import member_build
 from dangjian.orgs.models import Organization
@@ -910,6 +912,7 @@ class Writer:
     def write(self, batch: list[tuple[Branch, list[Plan]]]) -> int:
         members: list[Member] = []
         events: list[dict[str, Any]] = []
+        placements: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
         cells: Counter[tuple[int, str, str, str]] = Counter()
         for branch, plans in batch:
@@ -921,6 +924,12 @@ class Writer:
                 self.next_id += 1
                 members.append(m)
                 events += self._events(m, plan, branch)
+                if m.status != Member.Status.FORMER:
+                    placements.append(placement_row(m, since=m.joined_on))
+                elif m.left_on is not None:
+                    placements.append(
+                        placement_row(m, since=m.joined_on, until=max(m.left_on, m.joined_on))
+                    )
                 if m.status == Member.Status.FORMER:
                     continue
                 for r in self.ctx.requirements:
@@ -941,6 +950,7 @@ class Writer:
         with transaction.atomic():
             insert_rows(Member, members)
             insert_rows(MemberEvent, events, as_dicts=True)
+            insert_rows(MemberPlacement, placements, as_dicts=True)
             insert_rows(DossierItem, items, as_dicts=True)
             MemberStat.objects.filter(branch_id__in=[b.id for b, _ in batch]).delete()
             insert_rows(MemberStat, stats, as_dicts=True)

@@ -56,8 +56,15 @@ from dangjian.points.models import (
     StarRating,
     StarReview,
 )
-from dangjian.points.rules import Band, assign_stars, period_window, score_from_balance
-from dangjian.points.selectors import competition_ranks
+from dangjian.points.rules import (
+    Band,
+    Span,
+    assign_stars,
+    period_window,
+    score_from_balance,
+    star_unrated_reason,
+)
+from dangjian.points.selectors import competition_ranks, lost_contact_spans
 from dangjian.points.services import balances_rebuild
 
 MONTHS_BACK = {"county": 11, "city": 1}  # whole months before the current one
@@ -466,6 +473,9 @@ def _stars(
     review_rows: list[dict[str, Any]] = []
     rating_rows: list[dict[str, Any]] = []
     next_review = (StarReview.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    # Who is rated follows the app's rule (points.rules): 失联 in the year or up to the rating
+    # date means no stars, with the reason on the rating.
+    spans = lost_contact_spans(mid for rows in branches.values() for mid, _p, _u in rows)
     for branch_id, rows in branches.items():
         rng = random.Random(f"{rng_seed}:stars:{rows[0][1]}")
         tier = tiers[branch_id]
@@ -476,13 +486,14 @@ def _stars(
              "created_by_id": None}
         )  # fmt: skip
         scores = [(mid, Decimal(rng.randint(*tier.star_score))) for mid, _p, _u in rows]
-        stars = {r.key: r for r in assign_stars(scores, bands)}
+        unrated = _unrated(spans, [mid for mid, _s in scores], last, published)
+        stars = _rated(scores, bands, unrated)
         path_of = {mid: p for mid, p, _u in rows}
         for mid, score in scores:
             rating_rows.append(
                 {"review_id": next_review, "member_id": mid, "org_path": path_of[mid],
-                 "score": score, "stars": stars[mid].stars, "capped": stars[mid].capped,
-                 "note": "", "is_current": True}
+                 "score": score, "stars": stars[mid][0], "capped": stars[mid][1],
+                 "note": "", "unrated_reason": unrated.get(mid, ""), "is_current": True}
             )  # fmt: skip
         next_review += 1
     # The review row's org_path is the branch's own path: members' paths may be deeper (党小组).
@@ -527,7 +538,8 @@ def _stars(
         )
         for mid, _p, _u in rows
     ]
-    stars = {r.key: r for r in assign_stars(scores, this_bands)}
+    unrated = _unrated(spans, [mid for mid, _s in scores], today.year, published)
+    stars = _rated(scores, this_bands, unrated)
     path_of = {mid: p for mid, p, _u in rows}
     StarRating.objects.bulk_create(
         StarRating(
@@ -535,11 +547,29 @@ def _stars(
             member_id=mid,
             org_path=path_of[mid],
             score=score,
-            stars=stars[mid].stars,
-            capped=stars[mid].capped,
+            stars=stars[mid][0],
+            capped=stars[mid][1],
+            unrated_reason=unrated.get(mid, ""),
         )  # fmt: skip
         for mid, score in scores
     )
+
+
+def _unrated(
+    spans: dict[int, list[Span]], ids: list[int], year: int, on: dt.date
+) -> dict[int, str]:
+    """``{member: reason}`` for those the rule leaves unrated in ``year`` rated on ``on``."""
+    reasons = {mid: star_unrated_reason(spans.get(mid, []), year=year, on=on) for mid in ids}
+    return {mid: why for mid, why in reasons.items() if why}
+
+
+def _rated(
+    scores: list[tuple[int, Decimal]], bands: list[Band], unrated: dict[int, str]
+) -> dict[int, tuple[int, bool]]:
+    """``{member: (stars, capped)}``; the unrated get none and take no place under the caps."""
+    got = assign_stars([(mid, sc) for mid, sc in scores if mid not in unrated], bands)
+    out = {r.key: (r.stars, r.capped) for r in got}
+    return {mid: out.get(mid, (0, False)) for mid, _sc in scores}
 
 
 def _photo(rng: random.Random) -> ContentFile:

@@ -21,6 +21,8 @@ from dangjian.transfers.models import Transfer
 
 # Days before ``today`` that the expired letter was issued (past a 3-month validity).
 EXPIRED_ISSUED_DAYS_AGO = 120
+# Days before ``today`` that the earlier accepted transfer was requested (its 回执 6 days later).
+ACCEPTED_DAYS_AGO = 150
 
 
 def _grant_org(user: User, role: str) -> Organization | None:
@@ -202,6 +204,21 @@ def seed_transfers(*, today: dt.date) -> int:
         )
 
     attempt(revoked)
+
+    # 8. Done months ago: the member has counted in the receiving branch since the 回执 date,
+    # so the two branches' past periods (支委会 at 7 full members) reflect the move.
+    m = take(in_township) or take(in_village)
+
+    def accepted_earlier() -> None:
+        then = today - dt.timedelta(days=ACCEPTED_DAYS_AGO)
+        t = internal(m, worker, on=then)
+        if t is None:
+            raise ValidationError("skip")
+        services.transfer_approve(actor=worker, transfer=t, today=then)
+        received = then + dt.timedelta(days=6)
+        services.transfer_accept(actor=admin, transfer=t, receiver_name="王建国", today=received)
+
+    attempt(accepted_earlier)
     return made
 
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("reductions/<int:reduction_id>/decide/", views.reduction_decide, name="decide"),
     path("orgs/<int:org_id>/mode/", views.mode_edit, name="mode"),
     path("orgs/<int:org_id>/generate/", views.generate, name="generate"),
+    path("home-card/", views.home_card, name="home_card"),
 ]

@@ -22,7 +22,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
-from dangjian.core.counting import ListExtent
+from dangjian.core.counting import ListExtent, list_page
 from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.dues import excel, selectors, services
@@ -49,6 +49,8 @@ from dangjian.orgs.access import may, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 
 LEDGER_MONTHS = 24  # how far back a ledger may be opened from the month picker
+# Members per ledger page: on a phone each is a card with its own 登记 form.
+LEDGER_PAGE_SIZE = 20
 
 
 def _ledger_url(org: Organization, month: dt.date) -> str:
@@ -160,6 +162,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         setting = led.setting
         context.update(
             ledger=led,
+            page=list_page(led.rows, params=request.GET, per_page=LEDGER_PAGE_SIZE, unit="人"),
             alerts=selectors.lapse_alerts(org=org, today=today),
             reductions=selectors.reductions_open(org=org),
             methods=DuesPayment.Method.choices,
@@ -438,6 +441,18 @@ def _own_member(request: HttpRequest) -> Member:
     if member is None:
         raise Http404("您的账号没有关联党员信息，请联系党支部书记")
     return member
+
+
+@login_required
+def home_card(request: HttpRequest) -> HttpResponse:
+    """The home page's 我的党费 card: this month, paid-through month, arrears."""
+    member = getattr(request.user, "member_record", None)
+    statement = (
+        selectors.member_statement(member, today=timezone.localdate(), months=1)
+        if member is not None
+        else None
+    )
+    return TemplateResponse(request, "dues/_home_card.html", {"s": statement})
 
 
 @login_required

@@ -9,9 +9,11 @@ Decisions, so the figures can be explained to a reviewer:
 
 * a meeting counts once it is submitted or approved (``MeetingTypeTag.counts``); a combined
   meeting carries one tag per type, so it satisfies each of its types;
-* 党小组会 held by a group count for the group's branch;
-* a period is judged by the rule in force on its last day (clipped to the range), and periods
-  that end before the branch was established are not owed;
+* 党小组会 held by a group count for the group's branch, also after the group is dissolved;
+* a period is judged by the rule in force on its last day (clipped to the range) and by the
+  branch as it was then (``rules.HISTORY_RULES``): full members placed in it on that day, the
+  党小组 that existed during the period; periods the branch did not exist in are not owed, and a
+  dissolved branch keeps the periods it existed in;
 * ``held``: at least ``min_count`` on-time meetings; ``held_late``: only with 补录 meetings;
   ``missing``: the period ended without; ``pending``: not ended and not yet held;
 * execution rate = (held + held_late) ÷ settled required periods (ended, or already held).
@@ -23,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -33,6 +36,7 @@ from dangjian.meetings.rules import (
     FullMemberTimeline,
     Period,
     RuleBook,
+    Span,
     condition_holds,
     load_rule_book,
     member_timelines,
@@ -110,6 +114,7 @@ class BranchRow:
     cells: dict[str, Cell]
     invited: int = 0
     present: int = 0
+    dissolved_on: dt.date | None = None
 
     @property
     def satisfied(self) -> int:
@@ -197,10 +202,15 @@ class Compliance:
 # --- the queries ----------------------------------------------------------------------------
 
 
-def _orgs(viewer: Any, org: Organization) -> QuerySet[Any, Any]:
+def _orgs(viewer: Any, org: Organization, start: dt.date) -> QuerySet[Any, Any]:
     """Branches and groups in the subtree the viewer may see with meeting.view, plus the
     organization's direct children (for the roll-up)."""
-    qs = Organization.objects.filter(subtree_q("path", org.path), dissolved_on__isnull=True).filter(
+    qs = Organization.objects.filter(subtree_q("path", org.path)).filter(
+        # Dissolved ones too, when they still existed in the range: their past periods and
+        # meetings are part of it.
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=start)
+    )
+    qs = qs.filter(
         Q(org_type__in=[*BRANCH_TYPES, Organization.Type.GROUP])
         | Q(parent_id=org.pk)
         | Q(pk=org.pk)
@@ -208,7 +218,14 @@ def _orgs(viewer: Any, org: Organization) -> QuerySet[Any, Any]:
     if viewer is not None:  # None: a background job looking at every branch
         qs = qs.filter(scope_q(viewer, "path", action="meeting.view"))
     return qs.values_list(
-        "id", "name", "short_name", "path", "parent_id", "org_type", "established_on"
+        "id",
+        "name",
+        "short_name",
+        "path",
+        "parent_id",
+        "org_type",
+        "established_on",
+        "dissolved_on",
     ).order_by("path")
 
 
@@ -255,6 +272,13 @@ def attendance_query(path: str, start: dt.date, end: dt.date) -> QuerySet[Any]:
 # --- the selector ---------------------------------------------------------------------------
 
 
+def _in_period(counts: list[int], month_idx: list[int]) -> int:
+    """Meetings counted in a period's months (most periods are one month)."""
+    if len(month_idx) == 1:
+        return counts[month_idx[0]]
+    return sum(counts[i] for i in month_idx)
+
+
 def _judge(
     *,
     book: RuleBook,
@@ -269,20 +293,18 @@ def _judge(
 ) -> None:
     """Fill ``cells`` with the statuses of every type whose winning rule has ``frequency``."""
     for period, month_idx in period_list:
-        if facts.established_on and period.end < facts.established_on:
+        if not facts.exists_during(period.start, period.end):
             continue
-        rules = book.for_path(path, period.end)
-        for meeting_type, rule in rules.items():
-            if rule.frequency != frequency:
-                continue
+        for meeting_type, rule in book.for_path_frequency(path, period.end, frequency):
             cell = cells.get(meeting_type)
             if cell is None:
                 continue
             cell.frequency = frequency
-            n_on = sum(ontime[meeting_type][i] for i in month_idx) if meeting_type in ontime else 0
-            n_late = sum(late[meeting_type][i] for i in month_idx) if meeting_type in late else 0
+            on_counts, late_counts = ontime.get(meeting_type), late.get(meeting_type)
+            n_on = _in_period(on_counts, month_idx) if on_counts else 0
+            n_late = _in_period(late_counts, month_idx) if late_counts else 0
             n = n_on + n_late
-            if not condition_holds(rule, facts, period.end):
+            if not condition_holds(rule, facts, period.end, since=period.start):
                 status = NOT_REQUIRED
             elif n_on >= rule.min_count:
                 status = HELD
@@ -317,36 +339,42 @@ def compliance(
             )
         period_lists[freq] = plist
 
-    org_rows = list(_orgs(viewer, org))
+    org_rows = list(_orgs(viewer, org, start))
     branch_info: dict[int, tuple[Any, ...]] = {}
     owner: dict[int, int] = {}  # org id (branch or group) → branch id
-    group_count: dict[int, int] = {}
+    group_spans: dict[int, list[Span]] = {}
     child_names: dict[str, tuple[int, str]] = {}
     child_depth_len = len(org.path) + SEGMENT_WIDTH
-    for oid, name, short, path, parent_id, org_type, established in org_rows:
+    for oid, name, short, path, parent_id, org_type, established, dissolved in org_rows:
         if org_type in BRANCH_TYPES:
-            branch_info[oid] = (short or name, path, parent_id, established)
+            branch_info[oid] = (short or name, path, parent_id, established, dissolved)
             owner[oid] = oid
         if len(path) == child_depth_len:
             child_names[path] = (oid, short or name)
-    for oid, _name, _short, _path, parent_id, org_type, _est in org_rows:
+    for oid, _name, _short, _path, parent_id, org_type, established, dissolved in org_rows:
         if org_type == Organization.Type.GROUP and parent_id in branch_info:
             owner[oid] = parent_id
-            group_count[parent_id] = group_count.get(parent_id, 0) + 1
+            group_spans.setdefault(parent_id, []).append((established, dissolved))
 
     timelines = member_timelines(path=org.path, start=start, end=end)
 
     n_months = len(month_list)
     ontime: dict[int, dict[str, list[int]]] = {}
     late: dict[int, dict[str, list[int]]] = {}
-    for row in tag_counts_query(org.path, start, end):
-        branch_id = owner.get(row["org_id_copy"])
+    # Thousands of rows × a dozen month columns: read with a bare cursor (the ORM's per-value
+    # converters cost more than the query). Columns: org, type, late, then the months in order.
+    sql, params = tag_counts_query(org.path, start, end).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        tag_rows = cursor.fetchall()
+    for org_id, meeting_type, is_late, *by_month in tag_rows:
+        branch_id = owner.get(org_id)
         if branch_id is None:
             continue
-        target = late if row["is_late_entry"] else ontime
-        counts = target.setdefault(branch_id, {}).setdefault(row["meeting_type"], [0] * n_months)
-        for i in range(n_months):
-            counts[i] += row[f"m{i}"]
+        target = late if is_late else ontime
+        counts = target.setdefault(branch_id, {}).setdefault(meeting_type, [0] * n_months)
+        for i, n in enumerate(by_month):
+            counts[i] += n
 
     attendance: dict[int, list[int]] = {}
     for row in attendance_query(org.path, start, end):
@@ -359,12 +387,13 @@ def compliance(
 
     branches: list[BranchRow] = []
     empty: dict[str, list[int]] = {}
-    for branch_id, (name, path, parent_id, established) in branch_info.items():
+    for branch_id, (name, path, parent_id, established, dissolved) in branch_info.items():
         timeline = timelines.get(branch_id, FullMemberTimeline())
         facts = BranchFacts(
             timeline=timeline,
-            group_count=group_count.get(branch_id, 0),
+            groups=tuple(group_spans.get(branch_id, ())),
             established_on=established,
+            dissolved_on=dissolved,
         )
         cells = {t: Cell(meeting_type=t) for t in types}
         b_ontime = ontime.get(branch_id, empty)
@@ -390,7 +419,8 @@ def compliance(
                 name=name,
                 path=path,
                 parent_id=parent_id,
-                full_members=timeline.count_on(max(start, min(end, today))),
+                full_members=timeline.count_on(facts.last_day(max(start, min(end, today)))),
+                dissolved_on=dissolved,
                 cells=cells,
                 invited=invited,
                 present=present,

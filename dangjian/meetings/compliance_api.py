@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from dangjian.meetings.compliance import STATUS_LABELS, Compliance, Rollup, compliance
+from dangjian.meetings.rules import HISTORY_RULES
 from dangjian.orgs.access import access_org_by_id
 
 router = Router(tags=["组织生活"])
@@ -36,7 +37,10 @@ class CellOut(Schema):
 class BranchOut(Schema):
     org_id: int = Field(..., title="党支部")
     name: str = Field(..., title="党支部名称")
-    full_members: int = Field(..., title="正式党员数")
+    full_members: int = Field(
+        ..., title="正式党员数", description="统计日期（或撤销前一天）编入本支部的正式党员"
+    )
+    dissolved_on: dt.date | None = Field(None, title="撤销日期", description="未撤销为空")
     execution_rate: float | None = Field(..., title="执行率（%）")
     attendance_rate: float | None = Field(..., title="参会率（%）")
     missing: int = Field(..., title="未开展期数")
@@ -66,6 +70,7 @@ class ComplianceOut(Schema):
     end: dt.date = Field(..., title="结束日期")
     as_of: dt.date = Field(..., title="统计日期")
     statuses: dict[str, str] = Field(..., title="状态说明")
+    basis: list[str] = Field(..., title="统计口径", description="各期要求如何按当时情况确定")
     total: RollupOut = Field(..., title="合计")
     children: list[RollupOut] = Field(..., title="直属下级组织")
     behind: list[int] = Field(..., title="落后党支部（执行率最低的前20个）")
@@ -93,6 +98,7 @@ def compliance_out(result: Compliance) -> dict[str, Any]:
         "end": result.end,
         "as_of": result.today,
         "statuses": STATUS_LABELS,
+        "basis": list(HISTORY_RULES),
         "total": _rollup(result.total),
         "children": [_rollup(c) for c in result.children],
         "behind": [b.org_id for b in result.behind],
@@ -101,6 +107,7 @@ def compliance_out(result: Compliance) -> dict[str, Any]:
                 "org_id": b.org_id,
                 "name": b.name,
                 "full_members": b.full_members,
+                "dissolved_on": b.dissolved_on,
                 "execution_rate": b.execution_rate,
                 "attendance_rate": b.attendance_rate,
                 "missing": b.missing,

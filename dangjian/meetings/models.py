@@ -258,7 +258,11 @@ class Attendance(OrgPathCopy, TimeStampedModel):
         verbose_name = "出席记录"
         verbose_name_plural = "出席记录"
         ordering = ["meeting_id", "member_id"]
-        indexes = [models.Index(fields=["member", "meeting"], name="attendance_member")]
+        indexes = [
+            models.Index(fields=["member", "meeting"], name="attendance_member"),
+            # Covers the compliance page's invited/present count per meeting (index-only).
+            models.Index(fields=["meeting", "status"], name="attendance_meeting_status"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="attendance_unique"),
             models.CheckConstraint(

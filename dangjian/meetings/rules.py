@@ -5,8 +5,15 @@ The numbers live in ``RuleSet``/``Requirement`` rows (migration 0002 holds the n
 
 * the most specific active rule set wins per meeting type — a set scoped to an ancestor of the
   organization beats the national one, the longest scope path beats shorter ones;
-* a requirement's condition is read from the branch: ``committee`` applies from the day the
-  branch has ``threshold`` full members, ``has_groups`` when it has 党小组;
+* a requirement's condition is read from the branch as it was in the period, never as it is
+  today (``HISTORY_RULES`` says it in words for the pages):
+  ``committee`` applies when the branch had ``threshold`` full members placed in it on the
+  period's last day (the day before it was dissolved, if that came first) — the same day the
+  rule in force is read on; ``has_groups`` when a 党小组 of the branch existed on any day of the
+  period (established on or before its last day, not dissolved on or before its first day);
+* a branch owes the periods it existed in: established on or before the period's last day and
+  not dissolved on or before its first day (``dissolved_on`` is the first day it no longer
+  exists);
 * a period (month, quarter, year) is judged by the rule in force on its last day.
 
 Everything except ``load_rule_book``/``requirements_for`` is pure and works on plain values.
@@ -22,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Count, DateField, F, Q, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from dangjian.core.paths import is_within
 from dangjian.meetings.models import MeetingType, Requirement
@@ -132,13 +139,28 @@ class RuleBook:
 
     rules: list[Rule]
     _cache: dict[tuple[int, ...], dict[str, Rule]] = field(default_factory=dict, repr=False)
+    # (scopes containing the path, day) → resolved: a county asks ~30k times for a few answers.
+    _by_scope_day: dict[tuple[tuple[str, ...], dt.date], dict[str, Rule]] = field(
+        default_factory=dict, repr=False
+    )
+    _scope_paths: list[str] | None = field(default=None, repr=False)
+    # Keyed by the resolved dict's id: those dicts live as long as the book (in ``_cache``).
+    _by_frequency: dict[tuple[int, str], list[tuple[str, Rule]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def for_path(self, path: str, on: dt.date) -> dict[str, Rule]:
         """meeting type → the rule in force for an organization at ``path`` on ``on``."""
+        if self._scope_paths is None:
+            self._scope_paths = sorted({r.scope_path for r in self.rules if r.scope_path})
+        scopes = tuple(s for s in self._scope_paths if is_within(path, s))
+        hit = self._by_scope_day.get((scopes, on))
+        if hit is not None:
+            return hit
         applicable = [
             r
             for r in self.rules
-            if r.active_on(on) and (not r.scope_path or is_within(path, r.scope_path))
+            if r.active_on(on) and (not r.scope_path or r.scope_path in scopes)
         ]
         key = tuple(sorted(r.requirement_id or id(r) for r in applicable))
         resolved = self._cache.get(key)
@@ -148,7 +170,18 @@ class RuleBook:
             for r in sorted(applicable, key=lambda r: (len(r.scope_path), r.effective_from)):
                 resolved[r.meeting_type] = r
             self._cache[key] = resolved
+        self._by_scope_day[(scopes, on)] = resolved
         return resolved
+
+    def for_path_frequency(self, path: str, on: dt.date, frequency: str) -> list[tuple[str, Rule]]:
+        """``for_path`` narrowed to the rules of one frequency (the compliance loop's view)."""
+        resolved = self.for_path(path, on)
+        key = (id(resolved), frequency)
+        hit = self._by_frequency.get(key)
+        if hit is None:
+            hit = [(t, r) for t, r in resolved.items() if r.frequency == frequency]
+            self._by_frequency[key] = hit
+        return hit
 
     def types(self) -> list[str]:
         """Meeting types any rule asks for, in display order."""
@@ -234,57 +267,106 @@ class FullMemberTimeline:
         return None
 
 
+Span = tuple[dt.date | None, dt.date | None]  # (established_on, dissolved_on) of an organization
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def existed_during(span: Span, start: dt.date, end: dt.date) -> bool:
+    """Did an organization exist on some day of ``[start, end]``? It exists from its
+    establishment day up to the day before its dissolution day."""
+    established, dissolved = span
+    return (established is None or established <= end) and (dissolved is None or dissolved > start)
+
+
+# The rules above in words, for the compliance page's explanation (本地规定 where the regulation
+# names no day).
+HISTORY_RULES = (
+    "各期要求按该期当时的组织和党员情况确定，不随今天的变动而改变。",
+    "党支部委员会会议：以该期最后一天（党支部在期内撤销的，以撤销前一天）编入本支部的"
+    "正式党员人数判断是否达到设立支部委员会的人数（本地规定）。",
+    "党小组会：该期内任何一天本支部有党小组（成立日期不晚于期末、撤销日期晚于期初）即应召开；"
+    "党小组撤销后，其撤销前召开的会议仍计入所属党支部（本地规定）。",
+    "组织关系转接以回执日期为准：转出党支部计至回执日期前一天，转入党支部自回执日期起计入；"
+    "党员减少（转入历史库）自减少日期起不再计入（本地规定）。",
+    "党支部自成立当期起应开展组织生活，撤销日期及以后开始的各期不再要求（本地规定）。",
+)
+
+
 @dataclass(frozen=True)
 class BranchFacts:
-    """What conditions read about a branch."""
+    """What conditions read about a branch, with the history they need."""
 
     timeline: FullMemberTimeline
-    group_count: int = 0
+    groups: tuple[Span, ...] = ()
     established_on: dt.date | None = None
+    dissolved_on: dt.date | None = None
+
+    def exists_during(self, start: dt.date, end: dt.date) -> bool:
+        return existed_during((self.established_on, self.dissolved_on), start, end)
+
+    def last_day(self, end: dt.date) -> dt.date:
+        """The day a period ending on ``end`` is judged on: its last day, or the branch's
+        last day when it was dissolved within the period."""
+        if self.dissolved_on is not None and self.dissolved_on <= end:
+            return self.dissolved_on - ONE_DAY
+        return end
+
+    def groups_during(self, start: dt.date, end: dt.date) -> int:
+        """党小组 of the branch that existed on some day of ``[start, end]``."""
+        if not self.groups:
+            return 0
+        return sum(1 for span in self.groups if existed_during(span, start, end))
 
 
-def condition_holds(rule: Rule, facts: BranchFacts, on: dt.date) -> bool:
-    """Does ``rule``'s condition hold for the branch on ``on``?"""
+def condition_holds(
+    rule: Rule, facts: BranchFacts, on: dt.date, *, since: dt.date | None = None
+) -> bool:
+    """Does ``rule``'s condition hold for the period ``[since, on]`` (one day when ``since`` is
+    omitted)? Membership is read on the period's last day, groups on any of its days."""
     if rule.condition == Condition.ALWAYS:
         return True
     if rule.condition == Condition.COMMITTEE:
-        return facts.timeline.count_on(on) >= (rule.threshold or 0)
+        return facts.timeline.count_on(facts.last_day(on)) >= (rule.threshold or 0)
     if rule.condition == Condition.HAS_GROUPS:
-        return facts.group_count > 0
+        return facts.groups_during(since or on, on) > 0
     return False
 
 
 def member_timelines(
     *, path: str, start: dt.date, end: dt.date, org_ids: Iterable[int] | None = None
 ) -> dict[int, FullMemberTimeline]:
-    """branch id → full-member timeline over ``[start, end]`` for every branch under ``path``:
-    one grouped query whose rows are one per branch plus one per date of change inside the
-    window (earlier changes are summed into ``base``).
+    """branch id → full-member timeline over ``[start, end]`` for every branch under ``path``,
+    read from the placement history: one grouped query whose rows are one per branch plus one
+    per date of change inside the window (earlier changes are summed into ``base``).
 
-    A member counts as full from ``full_member_on`` (or the joining date when a full member's
-    date was never recorded); a former member stops counting on ``left_on`` and is ignored when
-    that date is unknown.
+    A placement counts from the later of its start and the day the member became full
+    (``full_member_on``, or the joining date when a full member's date was never recorded) up to
+    the day before it ended (a transfer's 回执 date, a move, the 减少 date).
     """
     from dangjian.core.paths import subtree_q
-    from dangjian.members.models import Member
+    from dangjian.members.models import Member, MemberPlacement
 
-    qs = (
-        Member.objects.filter(subtree_q("org_path", path))
-        .filter(Q(full_member_on__isnull=False) | Q(category=Member.Category.FULL))
-        .exclude(status=Member.Status.FORMER, left_on__isnull=True)
+    qs = MemberPlacement.objects.filter(subtree_q("org_path", path)).filter(
+        Q(member__full_member_on__isnull=False) | Q(member__category=Member.Category.FULL)
     )
     if org_ids is not None:
         qs = qs.filter(branch_id__in=list(org_ids))
     rows = (
-        qs.annotate(full_on=Coalesce(F("full_member_on"), F("joined_on")))
+        qs.annotate(
+            counts_from=Greatest(
+                F("since"), Coalesce(F("member__full_member_on"), F("member__joined_on"))
+            )
+        )
+        .filter(Q(until__isnull=True) | Q(until__gt=F("counts_from")))
         .annotate(
             full_in=Case(
-                When(full_on__gte=start, full_on__lte=end, then="full_on"),
+                When(counts_from__gte=start, counts_from__lte=end, then="counts_from"),
                 default=None,
                 output_field=DateField(),
             ),
             left_in=Case(
-                When(left_on__gte=start, left_on__lte=end, then="left_on"),
+                When(until__gte=start, until__lte=end, then="until"),
                 default=None,
                 output_field=DateField(),
             ),
@@ -292,8 +374,8 @@ def member_timelines(
         .values_list("branch_id", "full_in", "left_in")
         .annotate(
             n=Count("id"),
-            full_before=Count("id", filter=Q(full_on__lt=start)),
-            left_before=Count("id", filter=Q(left_on__lt=start)),
+            full_before=Count("id", filter=Q(counts_from__lt=start)),
+            left_before=Count("id", filter=Q(until__lt=start)),
         )
         .order_by()
     )
@@ -313,10 +395,18 @@ def branch_facts(org: Organization, on: dt.date) -> BranchFacts:
     timeline = member_timelines(path=org.path, start=on, end=on, org_ids=[org.pk]).get(
         org.pk, FullMemberTimeline()
     )
-    groups = org.children.filter(
-        org_type=Organization.Type.GROUP, dissolved_on__isnull=True
-    ).count()
-    return BranchFacts(timeline=timeline, group_count=groups, established_on=org.established_on)
+    groups = tuple(
+        org.children.filter(org_type=Organization.Type.GROUP)
+        .filter(Q(established_on__isnull=True) | Q(established_on__lte=on))
+        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on))
+        .values_list("established_on", "dissolved_on")
+    )
+    return BranchFacts(
+        timeline=timeline,
+        groups=groups,
+        established_on=org.established_on,
+        dissolved_on=org.dissolved_on,
+    )
 
 
 def applicable_rules(book: RuleBook, *, path: str, facts: BranchFacts, on: dt.date) -> list[Rule]:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("<int:meeting_id>/files/", views.meeting_files, name="files"),
     path("file/<int:file_id>/", views.meeting_file, name="file"),
     path("<int:meeting_id>/attendance/", views.attendance_edit, name="attendance"),
+    path("home-card/", views.home_card, name="home_card"),
 ]

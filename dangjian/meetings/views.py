@@ -507,6 +507,14 @@ def member_tab(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 @login_required
+def home_card(request: HttpRequest) -> HttpResponse:
+    """The home page's 我的组织生活 card: the member's last meetings and attendance rate."""
+    member = getattr(request.user, "member_record", None)
+    mine = selectors.member_meetings(member=member, limit=3) if member is not None else None
+    return TemplateResponse(request, "meetings/_home_card.html", {"mine": mine})
+
+
+@login_required
 def my_checkins(request: HttpRequest) -> HttpResponse:
     """Home-page card: meetings the member can check in to right now."""
     rows = selectors.open_checkins_for(user=request.user, now=timezone.now())

@@ -237,6 +237,50 @@ class MemberEvent(OrgPathCopy):
         return self.summary
 
 
+class MemberPlacement(OrgPathCopy):
+    """One stretch of time a member's organizational relationship sat in one branch.
+
+    ``since`` is the first day in the branch; ``until`` the first day no longer in it (a transfer's
+    回执 date, the 减少 date, the day of a placement change), open while the member is still
+    there. Compliance reads these to count a branch's full members on a past day; ``org_path``
+    copies the branch's path (rewritten when the branch moves).
+    """
+
+    member = models.ForeignKey(
+        Member, verbose_name="党员", on_delete=models.CASCADE, related_name="placements"
+    )
+    branch = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="党支部",
+        on_delete=models.PROTECT,
+        related_name="member_placements",
+    )
+    since = models.DateField("编入日期")
+    until = models.DateField("调离日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "党员编入记录"
+        verbose_name_plural = "党员编入记录"
+        ordering = ["member", "since", "id"]
+        indexes = [
+            models.Index(fields=["org_path", "since"], name="placement_path_since"),
+            models.Index(fields=["member", "until"], name="placement_member_until"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                name="placement_until_after_since",
+            ),
+            # At most one open placement per member.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(until__isnull=True), name="placement_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.branch_id} {self.since}–{self.until or ''}"
+
+
 class DossierRequirement(TimeStampedModel):
     """A document every member's dossier should contain (configurable list)."""
 

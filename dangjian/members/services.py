@@ -29,7 +29,21 @@ from dangjian.members.id_clash import id_clash_guard as id_clash_guard
 from dangjian.members.id_clash import id_clash_record as id_clash_record
 from dangjian.members.id_clash import member_id_clash as member_id_clash
 from dangjian.members.id_lookup import id_lookup_guard
-from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
+from dangjian.members.models import (
+    DossierItem,
+    DossierRequirement,
+    Member,
+    MemberEvent,
+    MemberPlacement,
+)
+from dangjian.members.placements import (
+    placement_close,
+    placement_move,
+    placement_open,
+    placement_rejoined_on,
+    placement_row,
+    placement_start,
+)
 from dangjian.members.rules import (
     STATUS_RULES,
     check_id_number,
@@ -358,6 +372,14 @@ def _member_admit(
             member.save()
     except IntegrityError as exc:  # a concurrent registration of the same person won the race
         raise ValidationError({"id_number": "该公民身份号码已登记"}) from exc
+    placement_open(
+        member,
+        since=placement_start(
+            joined_on=member.joined_on,
+            increase_reason=increase_reason,
+            registered_on=timezone.localdate(),
+        ),
+    )
     event_record(
         actor=actor,
         member=member,
@@ -458,6 +480,10 @@ def members_bulk_write(*, actor: Any, prepared: PreparedAdmission) -> list[Membe
         ],
         as_dicts=True,
     )
+    # 其他原因增加 (91): loading a roll; each member has been in the branch since joining.
+    insert_rows(
+        MemberPlacement, [placement_row(m, since=m.joined_on) for m in created], as_dicts=True
+    )
     rollups.rollup_add_many(created)
     audit_record(
         actor=actor,
@@ -529,6 +555,8 @@ def _member_update(*, actor: Any, member: Member, data: dict[str, Any]) -> Membe
             member.save()
     except IntegrityError as exc:  # someone registered that number since the check above
         raise ValidationError({"id_number": "该公民身份号码已登记"}) from exc
+    if "joined_on" in changes:
+        placement_rejoined_on(member, old=changes["joined_on"][0], new=member.joined_on)
     labels = [_label(k) if hasattr(Member, k) else k for k in changes]
     event_record(
         actor=actor,
@@ -726,10 +754,14 @@ def member_place(
     _check_group(branch, group)
     if branch.pk == member.branch_id and group == member.group:
         raise ValidationError("编入的党支部和党小组没有变化")
-    return _status_change(
+    moved = branch.pk != member.branch_id
+    member = _status_change(
         actor, member, fields={"branch": branch, "group": group, "org_path": branch.path},
         kind=MemberEvent.Kind.PLACEMENT, summary=f"编入{branch.display_name}{(' ' + group.display_name) if group else ''}",
     )  # fmt: skip
+    if moved:  # a change of 党小组 alone leaves the branch placement as it is
+        placement_move(member, on=timezone.localdate())
+    return member
 
 
 @transaction.atomic
@@ -747,11 +779,13 @@ def member_leave(
         )
     if on > timezone.localdate():
         raise ValidationError({"left_on": "减少日期不能晚于今天"})
-    return _status_change(
+    member = _status_change(
         actor, member, fields={"status": Member.Status.FORMER, "left_on": on, "leave_reason": decrease_reason},
         kind=MemberEvent.Kind.LEFT, summary=f"{labels[decrease_reason]}{('：' + note) if note else ''}",
         on=on, decrease_reason=decrease_reason,
     )  # fmt: skip
+    placement_close(member, on=on)
+    return member
 
 
 @transaction.atomic

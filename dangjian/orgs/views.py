@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 
+from dangjian.accounts.roles import ROLE_HOME
 from dangjian.accounts.workspace import current_grant
 from dangjian.core import selectors as core_selectors
 from dangjian.core import todo
@@ -46,12 +47,20 @@ def _crumbs(viewer: Any, org: Organization, *extra: tuple[str, str]) -> list[dic
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """首页: what the working role works on (``ROLE_HOME``); organizers' statistics only for them."""
     grant = current_grant(request.user, request.session)
     context: dict[str, Any] = {"nav_active": "home", "grant": grant, "today": timezone.localdate()}
     if grant is not None:
         org = access_org_by_id(request.user, grant.org_id)
+        kind = ROLE_HOME.get(grant.role, "member")
         context.update(
             org=org,
+            home=kind,
+            notifications=core_selectors.notifications_for(viewer=request.user, limit=5),
+            can_view_members=may(request.user, "member.view", org),
+        )
+    if grant is not None and context["home"] == "overview":
+        context.update(
             counts=selectors.org_subtree_counts(viewer=request.user, org=org),
             expiring=selectors.org_term_expiring(
                 viewer=request.user,
@@ -63,8 +72,6 @@ def home(request: HttpRequest) -> HttpResponse:
                 today=timezone.localdate(),
             )[:8],
             children=selectors.org_children(viewer=request.user, org=org)[:12],
-            notifications=core_selectors.notifications_for(viewer=request.user, limit=5),
-            can_view_members=may(request.user, "member.view", org),
         )
     return TemplateResponse(request, "orgs/home.html", context)
 

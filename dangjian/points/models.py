@@ -427,6 +427,8 @@ class StarRating(OrgPathCopy):
     stars = models.PositiveSmallIntegerField("星级", default=0)
     capped = models.BooleanField("因比例上限降档", default=False)
     note = models.CharField("调整说明", max_length=200, blank=True)
+    # Set for a member who is not rated (失联 in the rated year, points.rules); stars stay 0.
+    unrated_reason = models.CharField("不参评原因", max_length=100, blank=True)
     is_current = models.BooleanField("当前星级", default=False)
 
     class Meta:

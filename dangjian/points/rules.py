@@ -257,3 +257,53 @@ def score_from_balance(balance: Decimal, full_marks: Decimal) -> Decimal:
         return Decimal(0)
     score = balance * Decimal(100) / full_marks
     return max(Decimal(0), min(Decimal(100), score)).quantize(Decimal("0.1"))
+
+
+# --- who is rated -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LostContactRule:
+    """失联党员 are not rated: a star says how a member served, and a member out of contact with
+    the branch has no year to judge (and may by then be in 停止党籍 review)."""
+
+    source: str = (
+        "本地规定：在评定年度1月1日至评定之日期间处于失联状态的党员不参加星级评定"
+        "（依据《中国共产党党员教育管理工作条例》关于失联党员查找和停止党籍的规定）"
+    )
+
+
+LOST_CONTACT_RULE = LostContactRule()
+
+# A span of lost contact: the first day lost, and the day contact came back (None: still lost).
+Span = tuple[dt.date | None, dt.date | None]
+
+
+def lost_contact_in_window(spans: Sequence[Span], start: dt.date, end: dt.date) -> Span | None:
+    """The earliest span of lost contact that touches ``start``–``end`` (both included), or None.
+
+    A span runs from its first day up to the day before contact came back; an unknown first day
+    counts as lost since before ``start``.
+    """
+    for since, back in sorted(spans, key=lambda s: s[0] or dt.date.min):
+        first = since or start
+        last = (back - dt.timedelta(days=1)) if back is not None else end
+        if first <= min(last, end) and last >= start:
+            return since, back
+    return None
+
+
+def star_unrated_reason(spans: Sequence[Span], *, year: int, on: dt.date) -> str:
+    """Why a member is not rated for ``year`` on ``on`` (the rating date), or "" if rated.
+
+    The window is 1 January of the rated year through the rating date: lost contact on any day
+    of it, even one since restored, means no stars for that year.
+    """
+    start = dt.date(year, 1, 1)
+    hit = lost_contact_in_window(spans, start, max(on, start))
+    if hit is None:
+        return ""
+    since = hit[0]
+    if since is None:
+        return f"处于失联状态，不参加{year}年度星级评定"
+    return f"{since.year}年{since.month}月{since.day}日起失联，不参加{year}年度星级评定"

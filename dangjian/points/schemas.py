@@ -227,6 +227,7 @@ class RatingOut(Schema):
     stars: int
     capped: bool
     note: str
+    unrated_reason: str = Field("", title="不参评原因（失联党员不参加星级评定）")
     is_current: bool
 
 

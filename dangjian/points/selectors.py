@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from dangjian.core.counting import CappedCount, capped_count
 from dangjian.core.paths import is_within, subtree_q
-from dangjian.members.models import Member
+from dangjian.members.models import Member, MemberEvent
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import attach_org_places
 from dangjian.points.models import (
@@ -45,7 +45,7 @@ from dangjian.points.models import (
     PointsScheme,
     StarRating,
 )
-from dangjian.points.rules import base_scheme_for, period_label, year_windows
+from dangjian.points.rules import Span, base_scheme_for, period_label, year_windows
 
 TENTH = Decimal("0.1")
 
@@ -101,12 +101,44 @@ def competition_ranks(values: list[tuple[int, Decimal]]) -> dict[int, int]:
 
 
 def current_stars(member_ids: Iterable[int]) -> dict[int, int]:
-    """The stars now in force for each member (final reviews only)."""
+    """The stars now in force for each member (final reviews only).
+
+    A member now in 失联 shows none, even from a year rated before contact was lost: the stars
+    are suspended while the branch cannot reach them (``LOST_CONTACT_RULE``).
+    """
     return dict(
-        StarRating.objects.filter(member_id__in=list(member_ids), is_current=True).values_list(
-            "member_id", "stars"
-        )
+        StarRating.objects.filter(
+            member_id__in=list(member_ids), is_current=True, member__lost_contact=False
+        ).values_list("member_id", "stars")
     )
+
+
+def lost_contact_spans(member_ids: Iterable[int]) -> dict[int, list[Span]]:
+    """Each member's spans of lost contact (first day, day contact came back or None), from the
+    timeline's 失联/恢复联系 entries and the member's current status; two queries."""
+    ids = list(member_ids)
+    spans: dict[int, list[Span]] = {}
+    open_since: dict[int, dt.date] = {}
+    events = (
+        MemberEvent.objects.filter(
+            member_id__in=ids,
+            kind__in=[MemberEvent.Kind.LOST_CONTACT, MemberEvent.Kind.CONTACT_RESTORED],
+        )
+        .order_by("member_id", "occurred_on", "id")
+        .values_list("member_id", "kind", "occurred_on")
+    )
+    for mid, kind, on in events:
+        if kind == MemberEvent.Kind.LOST_CONTACT:
+            open_since.setdefault(mid, on)
+        elif mid in open_since:
+            spans.setdefault(mid, []).append((open_since.pop(mid), on))
+    # The member row is the truth about now: still lost (since its date), or back in contact
+    # (an entry left open without a 恢复联系 entry is dropped: its end is unknown).
+    for mid, since in Member.objects.filter(pk__in=ids, lost_contact=True).values_list(
+        "id", "lost_contact_since"
+    ):
+        spans.setdefault(mid, []).append((since or open_since.get(mid), None))
+    return spans
 
 
 @dataclass
@@ -120,6 +152,7 @@ class BoardRow:
     below: bool
     stars: int = 0
     commitment: str = ""
+    lost_contact: bool = False  # 失联: stars suspended, the star cell says so
 
 
 @dataclass
@@ -293,15 +326,17 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
             pledge=Subquery(pledge.values("text")[:1]),
         )
     )
-    names: dict[int, tuple[str, str, Decimal, int, str]] = {
-        mid: (name, branch, money(earned), stars or 0, text or "")
-        for mid, name, branch, earned, stars, text in shown.values_list(
-            "id", "name", "branch__name", "earned", "stars", "pledge"
+    names: dict[int, tuple[str, str, Decimal, int, str, bool]] = {
+        mid: (name, branch, money(earned), 0 if lost else stars or 0, text or "", lost)
+        for mid, name, branch, earned, stars, text, lost in shown.values_list(
+            "id", "name", "branch__name", "earned", "stars", "pledge", "lost_contact"
         )
     }
 
     def row(mid: int, balance: Decimal) -> BoardRow:
-        name, branch, earned, stars, pledge = names.get(mid, ("", "", Decimal(0), 0, ""))
+        name, branch, earned, stars, pledge, lost = names.get(
+            mid, ("", "", Decimal(0), 0, "", False)
+        )
         return BoardRow(
             member_id=mid,
             name=name,
@@ -312,6 +347,7 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
             below=balance < out.threshold,
             stars=stars,
             commitment=pledge,
+            lost_contact=lost,
         )
 
     out.rows = sorted(

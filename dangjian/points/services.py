@@ -55,6 +55,7 @@ from dangjian.points.rules import (
     period_label,
     period_window,
     score_from_balance,
+    star_unrated_reason,
     year_windows,
 )
 from dangjian.points.selectors import (
@@ -64,6 +65,7 @@ from dangjian.points.selectors import (
     expected_balances,
     ledger_months,
     ledger_sums,
+    lost_contact_spans,
     open_balance_drift,
 )
 
@@ -981,6 +983,7 @@ def star_review_start(
         start=dt.date(year, 1, 1),
         end=end,
     )
+    spans = lost_contact_spans(mid for mid, _p in members)
     StarRating.objects.bulk_create(
         StarRating(
             review=review,
@@ -990,6 +993,7 @@ def star_review_start(
                 cat.base.base_points + sums.get(mid, (Decimal(0), Decimal(0)))[1],
                 cat.base.star_full_marks,
             ),
+            unrated_reason=star_unrated_reason(spans.get(mid, []), year=year, on=today),
         )
         for mid, path in members
     )
@@ -1008,6 +1012,8 @@ def star_rating_adjust(*, actor: Any, rating: StarRating, score: Decimal, note: 
     _require_award(actor, rating.member)
     if review.state != StarReview.State.DRAFT:
         raise _invalid("公示开始后不能修改评分；如有异议请先撤回公示", "not_draft")
+    if rating.unrated_reason:
+        raise _invalid(f"{rating.unrated_reason}，不能调整评分", "unrated")
     if not Decimal(0) <= score <= Decimal(100):
         raise _invalid("评分须在0到100分之间", "bad_score", "score")
     note = _clean_reason(note, label="调整说明")
@@ -1033,11 +1039,20 @@ def star_review_publish(
     if cat.base is None:
         raise _invalid(f"{review.year}年没有适用的星级评定标准", "no_bands")
     ratings = list(review.ratings.all())
-    results = {r.key: r for r in assign_stars([(x.pk, x.score) for x in ratings], _bands(cat.base))}
+    # Who is rated is decided again on the day stars are given: contact lost since the start
+    # counts too. The unrated hold no place under the ratio caps.
+    spans = lost_contact_spans(x.member_id for x in ratings)
     for rating in ratings:
-        rating.stars = results[rating.pk].stars
-        rating.capped = results[rating.pk].capped
-    StarRating.objects.bulk_update(ratings, ["stars", "capped"])
+        rating.unrated_reason = star_unrated_reason(
+            spans.get(rating.member_id, []), year=review.year, on=today
+        )
+    rated = [x for x in ratings if not x.unrated_reason]
+    results = {r.key: r for r in assign_stars([(x.pk, x.score) for x in rated], _bands(cat.base))}
+    for rating in ratings:
+        result = results.get(rating.pk)
+        rating.stars = result.stars if result else 0
+        rating.capped = result.capped if result else False
+    StarRating.objects.bulk_update(ratings, ["stars", "capped", "unrated_reason"])
     review.state = StarReview.State.PUBLICITY
     review.publicity_from = today
     review.publicity_until = add_working_days(today, cat.base.star_publicity_days)

@@ -34,4 +34,5 @@ urlpatterns = [
         views.rating_adjust,
         name="rating_adjust",
     ),
+    path("home-card/", views.home_card, name="home_card"),
 ]

@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
-from dangjian.core.counting import ListExtent
+from dangjian.core.counting import CappedCount, ListExtent, list_page
 from dangjian.core.files import serve_private_file
 from dangjian.core.forms import add_validation_error
+from dangjian.members.models import Member
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import attach_org_places
 from dangjian.points import selectors, services
 from dangjian.points.access import (
     access_claim_by_id,
@@ -52,6 +54,7 @@ from dangjian.points.forms import (
 )
 from dangjian.points.models import Commitment, PointsItem, PointsScheme, StarRating, StarReview
 from dangjian.points.rules import (
+    LOST_CONTACT_RULE,
     catalogue_for,
     parse_period,
     period_label,
@@ -60,6 +63,8 @@ from dangjian.points.rules import (
 )
 
 AWARD_MEMBER_CHOICES = 500
+# 张榜 rows per page: a phone shows one card per member, and a page of 20 stays a short scroll.
+BOARD_PAGE_SIZE = 20
 
 
 def _crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
@@ -199,16 +204,44 @@ def board(request: HttpRequest) -> HttpResponse:
     # 张榜 is public in the branch: a member sees their own branch's board (read-only).
     org = me.branch if own_branch and me is not None else _org_for(request)
     kind, start, end = _period(request)
+    board = selectors.board(org=org, kind=kind, start=start, end=end)
+    page = list_page(
+        board.rows,
+        params=request.GET,
+        per_page=BOARD_PAGE_SIZE,
+        unit="人",
+        # The board reads its top rows only: past them the count is the roll, not the rows.
+        total=CappedCount(counted=board.total, cap=max(board.total, 1)),
+        how="翻页查看全部"
+        if not board.truncated
+        else f"翻页查看前 {len(board.rows)} 名，其余按党支部查看",
+    )
+    if not org.is_branch_level:
+        _attach_branch_places(page.rows)
     ctx = {
         "nav_active": "passbook" if own_branch else "points",
         "org": org,
-        "board": selectors.board(org=org, kind=kind, start=start, end=end),
+        "board": board,
+        "page": page,
         "period": period_param(kind, start),
         "periods": _period_choices(timezone.localdate()),
         "crumbs": [] if own_branch else _crumbs(("张榜晒分", "")),
         "member_view": own_branch,
     }
     return TemplateResponse(request, "points/board.html", ctx)
+
+
+def _attach_branch_places(rows: list[Any]) -> None:
+    """Where each row's member is (镇 › 村党支部), for this page's rows only: two queries."""
+    members = (
+        Member.objects.filter(pk__in=[r.member_id for r in rows])
+        .select_related("branch")
+        .only("id", "branch__path", "branch__name", "branch__short_name")
+    )
+    branch_of = {m.pk: m.branch for m in members}
+    attach_org_places(branch_of.values(), org_of=lambda o: o)
+    for r in rows:
+        r.branch_org = branch_of.get(r.member_id)
 
 
 @login_required
@@ -290,6 +323,17 @@ def passbook(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", False) and request.GET.get("cursor"):
         return TemplateResponse(request, "points/passbook.html#entries", ctx)
     return TemplateResponse(request, "points/passbook.html", ctx)
+
+
+@login_required
+def home_card(request: HttpRequest) -> HttpResponse:
+    """The home page's 我的积分 card (a member's own figures; loaded after the page)."""
+    member = own_member(request.user)
+    book = None
+    if member is not None:
+        today = timezone.localdate()
+        book = selectors.passbook(member=member, today=today, year=today.year, cursor="")
+    return TemplateResponse(request, "points/_home_card.html", {"book": book})
 
 
 @login_required
@@ -585,6 +629,9 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         "review": review,
         "ratings": ratings,
         "bands": list(cat.base.star_bands.all()) if cat.base else [],
+        "unrated_source": (
+            LOST_CONTACT_RULE.source if any(r.unrated_reason for r in ratings) else ""
+        ),
         "can_adjust": review.state == StarReview.State.DRAFT
         and may(request.user, "points.award", review.org),
         "can_publish": review.state == StarReview.State.DRAFT

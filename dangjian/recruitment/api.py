@@ -57,6 +57,8 @@ def _detail(applicant: Applicant) -> dict[str, Any]:
         "earliest_rule": view.earliest.message if view.earliest else "",
         "due_on": view.due.on if view.due else None,
         "due_rule": view.due.label if view.due else "",
+        "review_due_on": view.review.on if view.review else None,
+        "review_due_rule": view.review.label if view.review else "",
         "needs_upper": view.step.needs_upper if view.step else False,
     }
     done = {s.rule.number for s in line.steps if s.records}

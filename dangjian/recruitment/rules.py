@@ -499,14 +499,51 @@ def review_due(book: Book, facts: Facts) -> Deadline | None:
     return Deadline(add_months(last, lim.value), f"每{span(lim.value)}考察一次{lim.cite}")
 
 
+def not_before(due: Deadline | None, bound: Bound | None) -> Deadline | None:
+    """A deadline never earlier than the earliest allowed date of the same step.
+
+    A limit counted from an earlier step (``deadline``) can fall before the step becomes
+    possible, when a later prerequisite came late (the 上级党委谈话 after the three months, a
+    转正申请 after the 预备期). The step is then due on the day it becomes possible, and the label
+    says that the limit counted from the earlier step has passed.
+    """
+    if due is None or bound is None or due.on >= bound.on:
+        return due
+    return Deadline(
+        bound.on,
+        f"{due.label}；原定{date_label(due.on)}前办理，已过期限，期限自最早可办理之日"
+        f"（{date_label(bound.on)}）起算，应即办理",
+        due.hard,
+    )
+
+
+def step_deadline(book: Book, number: int, facts: Facts) -> Deadline | None:
+    """By when step ``number`` is due, as tracked and shown: its own limit (``deadline``; the
+    考察 step's is the half-yearly 考察), never before its earliest allowed date."""
+    due = review_due(book, facts) if number == CULTIVATION else deadline(book, number, facts)
+    return not_before(due, earliest(book, number, facts))
+
+
 @dataclass(frozen=True)
 class Outlook:
-    """What comes next for an applicant: the step, when it may be done, by when."""
+    """What comes next for an applicant: the step, when it may be done, by when.
+
+    ``due`` is the next step's own deadline (never before ``earliest``); ``review`` is the
+    half-yearly 考察 that runs beside the steps from 入党积极分子 to the 支部大会. They are two
+    obligations: a 考察 due in June does not make a 发展对象 possible before December.
+    """
 
     step: StepRule | None
     earliest: Bound | None
     due: Deadline | None
     stage: str
+    review: Deadline | None = None
+
+    @property
+    def next_due(self) -> Deadline | None:
+        """The first of the two: what the applicant's queue card tracks."""
+        dues = [d for d in (self.due, self.review) if d is not None]
+        return min(dues, key=lambda d: d.on) if dues else None
 
 
 def outlook(book: Book, facts: Facts) -> Outlook:
@@ -514,9 +551,10 @@ def outlook(book: Book, facts: Facts) -> Outlook:
     if nxt is None:
         return Outlook(None, None, None, Stage.PROBATION)
     step = book.step(nxt)
-    dues = [d for d in (deadline(book, nxt, facts), review_due(book, facts)) if d is not None]
-    due = min(dues, key=lambda d: d.on) if dues else None
-    return Outlook(step, earliest(book, nxt, facts), due, step.stage)
+    review = step_deadline(book, CULTIVATION, facts) if review_due(book, facts) else None
+    return Outlook(
+        step, earliest(book, nxt, facts), step_deadline(book, nxt, facts), step.stage, review
+    )
 
 
 def check_order_and_date(

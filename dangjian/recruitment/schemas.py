@@ -126,8 +126,10 @@ class NextOut(Schema):
     stage: str
     earliest_on: dt.date | None
     earliest_rule: str
-    due_on: dt.date | None
+    due_on: dt.date | None = Field(None, title="本步骤办理期限（不早于最早可办理日期）")
     due_rule: str
+    review_due_on: dt.date | None = Field(None, title="下次考察期限（与本步骤分别计算）")
+    review_due_rule: str = ""
     needs_upper: bool
 
 

@@ -288,8 +288,9 @@ def refresh(applicant: Applicant, book: rules.Book) -> Applicant:
         applicant.stage = rules.stage_of(book, facts)
         applicant.next_step = view.step.number
         applicant.next_earliest_on = view.earliest.on if view.earliest else None
-        applicant.due_on = view.due.on if view.due else None
-        applicant.due_label = view.due.label[:100] if view.due else ""
+        due = view.next_due  # the step's own deadline or the next 考察, whichever comes first
+        applicant.due_on = due.on if due else None
+        applicant.due_label = due.label[:100] if due else ""
         failed = facts.failed_votes.get(view.step.number)
         applicant.vote_failed_on = max(failed) if failed else None
     else:

@@ -236,6 +236,9 @@ def _detail(
         form, number = None, default  # a step that cannot be recorded now: offer the next one
     step = line.book.steps.get(number) if number is not None else None
     bound = rules.earliest(line.book, step.number, line.facts) if step else None
+    # The shown step's own deadline (never before ``bound``); the 考察 runs beside the steps.
+    step_due = rules.step_deadline(line.book, step.number, line.facts) if step else None
+    review = view.review if step is not None and step.number != rules.CULTIVATION else None
     can_step = step is not None and may_record_step(
         request.user, applicant, needs_upper=step.needs_upper
     )
@@ -254,6 +257,9 @@ def _detail(
         "view": view,
         "step": step,
         "bound": bound,
+        "step_due": step_due,
+        "review": review,
+        "review_step": line.book.steps.get(rules.CULTIVATION),
         "form": form,
         "hints": rules.form_hints(line.book),
         "can_step": can_step,

@@ -18,4 +18,5 @@ urlpatterns = [
     path("photo/<int:photo_id>/", views.photo, name="photo"),
     path("<int:request_id>/", views.detail, name="detail"),
     path("<int:request_id>/<slug:verb>/", views.act, name="act"),
+    path("home-card/", views.home_card, name="home_card"),
 ]

@@ -19,7 +19,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Role
@@ -132,6 +131,19 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def home_card(request: HttpRequest) -> HttpResponse:
+    """The grid worker's home card: how many wait in the pool of my grids, the most urgent,
+    and what I claimed."""
+    _require_scope(request, "request.handle")
+    q = selectors.worker_queue(viewer=request.user)
+    return TemplateResponse(
+        request,
+        "service_requests/_home_card.html",
+        {"q": q, "pool_total": CappedCount(counted=q.pool_total, cap=selectors.CAP)},
+    )
+
+
+@login_required
 def pool(request: HttpRequest) -> HttpResponse:
     """网格员: the pool of my grids and what I claimed (phone-first)."""
     _require_scope(request, "request.handle")
@@ -165,8 +177,9 @@ def board(request: HttpRequest) -> HttpResponse:
         viewer=request.user, org=org, cursor=request.GET.get("cursor")
     )
     hand = selectors.in_hand(viewer=request.user, org=org)
-    # Every card offers the same members: build the <option> list once, not once per card.
-    member_options = format_html_join("", '<option value="{}">{}</option>', _member_choices(org))
+    # Every card offers the same members: sent once per page (a JSON island the cards' pickers
+    # read), not once per card. The branch tells apart two members of the same name.
+    people = _dispatchable(org).values_list("id", "name", "branch__short_name", "branch__name")
     return TemplateResponse(
         request,
         "service_requests/board.html",
@@ -176,7 +189,7 @@ def board(request: HttpRequest) -> HttpResponse:
             org=org,
             page=to_dispatch,
             hand=hand,
-            member_options=member_options,
+            dispatch_people=_people_with_branches(people),
             next_query=urlencode({"org": org.pk, "cursor": to_dispatch.next_cursor})
             if to_dispatch.next_cursor
             else "",
@@ -185,13 +198,24 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _people_with_branches(rows: Any) -> list[list[Any]]:
+    """[id, name, branch] for the picker; the branch only when the people span several."""
+    people = [[pk, name, short or branch] for pk, name, short, branch in rows]
+    if len({p[2] for p in people}) <= 1:
+        for p in people:
+            p[2] = ""
+    return people
+
+
+def _dispatchable(org: Organization) -> Any:
+    """The members a request under ``org`` may be dispatched to (the first 500 by place)."""
+    return Member.objects.filter(
+        subtree_q("org_path", org.path), status=Member.Status.CURRENT
+    ).order_by("org_path", "name", "id")[:500]
+
+
 def _member_choices(org: Organization) -> list[tuple[int, str]]:
-    rows = (
-        Member.objects.filter(subtree_q("org_path", org.path), status=Member.Status.CURRENT)
-        .order_by("org_path", "name", "id")
-        .values_list("id", "name")[:500]
-    )
-    return list(rows)
+    return list(_dispatchable(org).values_list("id", "name"))
 
 
 @login_required

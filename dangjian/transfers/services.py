@@ -21,6 +21,7 @@ from dangjian.core.audit import audit_record
 from dangjian.dues.selectors import paid_through_text
 from dangjian.members import rollups
 from dangjian.members.models import Member, MemberEvent
+from dangjian.members.placements import placement_move
 from dangjian.members.rules import check_id_number, normalize_id
 from dangjian.members.services import (
     check_member_id_free,
@@ -422,6 +423,9 @@ def transfer_accept(
     # A 党内职务 (书记, 委员, 组长 …) belongs to the old branch and ends with the move.
     member.party_post = ""
     member.save(update_fields=["branch", "group", "org_path", "status", "party_post", "updated_at"])
+    # The relationship moves on the 回执 date: the sending branch counts the member until the
+    # day before, the receiving branch from that day.
+    placement_move(member, on=received_on)
     event_record(
         actor=actor,
         member=member,

@@ -54,4 +54,4 @@ def test_township_worker_sees_only_own_township(
     response = page.goto(f"/orgs/{tree.village_b1.pk}/")
     assert response is not None
     assert response.status == 404
-    expect(page.get_by_text("页面不存在", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("error-page")).to_contain_text("页面不存在")

@@ -14,6 +14,7 @@ from dangjian.core.audit import audit_record
 from dangjian.core.audit_display import (
     ACTION_LABELS,
     EMPTY,
+    KEY_VALUE_LABELS,
     OTHER_ACTION,
     action_label,
     audit_entries_display,
@@ -242,6 +243,36 @@ def test_a_key_that_is_not_a_field_uses_the_known_names_or_a_plain_word(people) 
     )
     labels = [c.label for c in _entry(row).changes]
     assert labels == ["年度", "其他内容"]
+
+
+def test_an_id_lookup_entry_names_where_the_lookup_came_from(people) -> None:
+    row = audit_record(
+        actor=people.county_admin,
+        action="member.id_lookup",
+        object_type="accounts.user",
+        changes={"surface": "member.list", "lookups": 1, "limit": 200},
+    )
+    changes = {c.label: c.new for c in _entry(row).changes}
+    assert changes == {"查询入口": "党员名册查询", "查询次数": "1", "上限": "200"}
+
+
+def test_every_surface_the_code_names_has_chinese_words() -> None:
+    """Every ``surface="..."`` literal in the services and views is a key the audit page names."""
+    root = Path(dangjian.__file__).parent
+    found = set()
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "surface"
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                found.add(node.value.value)
+    assert "member.import" in found  # the scan sees the calls
+    assert sorted(found - KEY_VALUE_LABELS["surface"].keys()) == []
 
 
 def test_audit_rows_from_a_deleted_model_or_row_still_render(people) -> None:

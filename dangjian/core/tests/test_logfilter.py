@@ -14,9 +14,8 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from gunicorn.config import AccessLogFormat
-from pythonjsonlogger.json import JsonFormatter
 
-from dangjian.core.logfilter import PersonalDataFilter
+from dangjian.core.logfilter import MaskedJsonFormatter, PersonalDataFilter
 from dangjian.core.redaction import redact_personal_numbers
 
 ID = "11010119900307123X"
@@ -47,7 +46,7 @@ def text_log() -> Iterator[io.StringIO]:
 @pytest.fixture
 def json_log() -> Iterator[io.StringIO]:
     handler, stream = _handler(
-        JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")  # as in settings
+        MaskedJsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")  # as in settings
     )
     root = logging.getLogger()
     root.addHandler(handler)

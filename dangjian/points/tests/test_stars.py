@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from dangjian.members.services import member_set_lost_contact
 from dangjian.points import services
 from dangjian.points.models import StarRating, StarReview
-from dangjian.points.rules import Band, assign_stars, score_from_balance
+from dangjian.points.rules import Band, assign_stars, score_from_balance, star_unrated_reason
 from dangjian.points.selectors import current_stars
 from dangjian.points.tests.factories import default_item, roll
 
@@ -131,3 +132,92 @@ def test_prefilled_score_follows_the_points_balance(people, tree, roll):
         actor=people.village_secretary, org=tree.village_a1, year=2026, today=dt.date(2026, 11, 2)
     )
     assert review.ratings.get(member=roll.me).score == Decimal("87.5")  # 105 / 120
+
+
+# --- 失联党员 are not rated (LOST_CONTACT_RULE) ------------------------------------------------
+
+D = dt.date
+RATED_ON = D(2026, 1, 12)  # the 2025 review, rated in January
+
+
+@pytest.mark.parametrize(
+    ("spans", "unrated"),
+    [
+        ([(D(2025, 12, 31), None)], True),  # lost on the last day of the year
+        ([(D(2026, 1, 11), None)], True),  # lost after the year, before the rating date
+        ([(RATED_ON, None)], True),  # lost on the rating date itself
+        ([(D(2026, 1, 13), None)], False),  # the day after the rating date
+        ([(D(2022, 5, 1), None)], True),  # lost for years and still lost
+        ([(None, None)], True),  # lost, first day unknown
+        ([(D(2024, 5, 1), D(2024, 12, 31))], False),  # back the day before the year
+        ([(D(2024, 5, 1), D(2025, 1, 1))], False),  # back on 1 January: never lost in the year
+        ([(D(2024, 5, 1), D(2025, 1, 2))], True),  # back on 2 January: lost on 1 January
+        ([(D(2025, 3, 1), D(2025, 4, 1))], True),  # a month lost inside the year, since restored
+        ([], False),
+    ],
+)
+def test_lost_contact_in_the_year_or_up_to_the_rating_date_means_not_rated(spans, unrated):
+    reason = star_unrated_reason(spans, year=2025, on=RATED_ON)
+    assert bool(reason) is unrated
+    if unrated:
+        assert "不参加2025年度星级评定" in reason
+
+
+def test_the_reason_names_the_day_contact_was_lost():
+    reason = star_unrated_reason([(D(2022, 8, 3), None)], year=2025, on=RATED_ON)
+    assert reason == "2022年8月3日起失联，不参加2025年度星级评定"
+
+
+@pytest.mark.django_db
+def test_a_lost_member_gets_no_stars_and_takes_no_place_under_the_caps(login, people, tree, roll):
+    lost = roll.others[0]
+    member_set_lost_contact(actor=people.county_admin, member=lost, since=D(2026, 3, 1))
+    review = services.star_review_start(
+        actor=people.village_secretary, org=tree.village_a1, year=2026, today=D(2026, 11, 2)
+    )
+    rating = review.ratings.get(member=lost)
+    assert rating.unrated_reason == "2026年3月1日起失联，不参加2026年度星级评定"
+    with pytest.raises(ValidationError, match="不能调整评分"):
+        services.star_rating_adjust(
+            actor=people.village_secretary, rating=rating, score=Decimal(99), note="表现好"
+        )
+    services.star_review_publish(actor=people.township_a, review=review, today=D(2026, 11, 2))
+    got = {r.member_id: r for r in review.ratings.all()}
+    assert got[lost.pk].stars == 0
+    # Five rated at 83.3: the 四星 band holds floor(5 × 40%) = 2 of them.
+    assert sorted(r.stars for mid, r in got.items() if mid != lost.pk) == [3, 3, 3, 4, 4]
+    html = login(people.village_secretary).get(f"/points/stars/{review.pk}/").content.decode()
+    assert html.count('data-testid="rating-unrated"') == 1
+    assert "2026年3月1日起失联，不参加2026年度星级评定" in html
+    assert "本地规定" in html  # the rule's source under the table
+
+
+@pytest.mark.django_db
+def test_contact_lost_between_start_and_publish_is_caught_at_publish(people, tree, roll):
+    review = services.star_review_start(
+        actor=people.village_secretary, org=tree.village_a1, year=2026, today=D(2026, 11, 2)
+    )
+    assert not review.ratings.exclude(unrated_reason="").exists()
+    member_set_lost_contact(actor=people.county_admin, member=roll.me, since=D(2026, 11, 4))
+    services.star_review_publish(actor=people.township_a, review=review, today=D(2026, 11, 4))
+    rating = review.ratings.get(member=roll.me)
+    assert rating.stars == 0
+    assert "2026年11月4日起失联" in rating.unrated_reason
+
+
+@pytest.mark.django_db
+def test_stars_of_an_earlier_year_are_not_shown_while_a_member_is_lost(login, people, tree, roll):
+    review = services.star_review_start(
+        actor=people.village_secretary, org=tree.village_a1, year=2025, today=D(2026, 1, 12)
+    )
+    services.star_review_publish(actor=people.township_a, review=review, today=D(2026, 1, 12))
+    services.star_reviews_finalize_due(today=D(2026, 2, 1))
+    assert current_stars([roll.me.pk])[roll.me.pk] > 0
+    member_set_lost_contact(actor=people.county_admin, member=roll.me, since=D(2026, 6, 1))
+    assert roll.me.pk not in current_stars([roll.me.pk])
+    page = login(people.village_secretary).get(f"/points/board/?org={tree.village_a1.pk}")
+    html = page.content.decode()
+    assert html.count('data-testid="stars-lost"') == 1
+    assert "失联·不参评" in html
+    member_set_lost_contact(actor=people.county_admin, member=roll.me, since=None)
+    assert current_stars([roll.me.pk])[roll.me.pk] > 0

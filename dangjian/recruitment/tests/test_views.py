@@ -469,3 +469,27 @@ def test_one_branchs_village_test_agrees_with_the_county_list(tree, people, pipe
             )  # fmt: skip
     assert tree.village_a2.pk in listed
     assert listed[tree.village_a2.pk].in_pipeline == 1
+
+
+def test_the_half_yearly_review_is_shown_apart_from_the_next_steps_dates(
+    login, tree, people
+) -> None:
+    elders = [m.pk for m in sponsors(people.county_admin, tree.village_a1)]
+    sec = people.village_secretary
+    a = make_applicant(sec, tree.village_a1, name="积极分子", applied_on=D(2025, 7, 1))
+    walk(sec, a, upto=6, people=elders)
+    a.refresh_from_db()
+    assert a.next_step == rules.CANDIDATE
+    html = login(sec).get(f"/recruitment/{a.pk}/").content.decode()
+    earliest = a.next_earliest_on
+    assert earliest is not None
+    assert f"最早可于 <strong>{earliest:%Y}年{earliest.month}月{earliest.day}日" in html
+    # 确定发展对象 has no deadline of its own: no 办理期限 before its earliest date.
+    assert 'data-testid="due"' not in html
+    assert 'data-testid="review-due"' in html
+    assert "与本步骤分别计算" in html
+    assert f"本步骤仍须到{earliest:%Y}年{earliest.month}月{earliest.day}日才能办理" in html
+    # The queue still tracks the 考察 (the first obligation).
+    assert a.due_on is not None
+    assert a.due_on < earliest
+    assert "考察一次" in a.due_label

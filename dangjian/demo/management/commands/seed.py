@@ -13,9 +13,10 @@ from django.utils import timezone
 from dangjian.core import crypto
 from dangjian.demo.accounts import seed_accounts
 from dangjian.demo.dues import seed_dues
+from dangjian.demo.findings import seed_findings
 from dangjian.demo.generator import OrgStream
 from dangjian.demo.grid import seed_grid
-from dangjian.demo.history import seed_history
+from dangjian.demo.history import seed_group_history, seed_history
 from dangjian.demo.loader import next_free, write_links, write_orgs
 from dangjian.demo.meetings import seed_meetings
 from dangjian.demo.members import seed_members
@@ -120,8 +121,12 @@ class Command(BaseCommand):
         meetings = 0
         if until >= STAGES.index("meetings"):
             meetings = seed_meetings(rng_seed=seed, today=timezone.localdate(), scale=scale)
+            with transaction.atomic():
+                changes, removed = seed_group_history(today=timezone.localdate())
+            history += changes
+            meetings -= removed
         # Later capabilities, each from its own module; a dependent one runs after what it reads
-        # (points read meetings' attendance, service requests read grids).
+        # (points read meetings' attendance, service requests read grids, findings read meetings).
         extra: dict[str, int] = {}
         for label, seed_fn in (
             ("党费记录", seed_dues),
@@ -129,6 +134,7 @@ class Command(BaseCommand):
             ("名入党申请人", seed_recruitment),
             ("个网格", seed_grid),
             ("件群众诉求", seed_service_requests),
+            ("个整改问题", seed_findings),
         ):
             if until >= STAGES.index("all"):
                 extra[label] = seed_fn(rng_seed=seed, today=timezone.localdate(), scale=scale)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0005_remask_id_region_only"),
+        ("members", "0007_fill_member_placements"),
     ]
 
     operations = [

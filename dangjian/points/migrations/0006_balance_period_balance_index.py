@@ -5,9 +5,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0006_dossier_item_present_covering_index"),
+        ("members", "0008_dossier_item_present_covering_index"),
         ("orgs", "0001_initial"),
-        ("points", "0004_balances_from_ledger"),
+        ("points", "0005_star_rating_unrated_reason"),
     ]
 
     operations = [
