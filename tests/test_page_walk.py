@@ -33,6 +33,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from dangjian.accounts.workspace import workspace_for
+from dangjian.core.page_links import SKIP_LINK, lazy_urls, sidebar_urls
 from dangjian.dues.tests.factories import pay, profiled
 from dangjian.findings.services import finding_create
 from dangjian.grid.tests.factories import make_grid, make_household
@@ -70,10 +71,6 @@ ALLOWED_WORDS = frozenset(
         "Tabler",
         "OK",
     }
-)
-# Links never followed: leaving the session, files to download, machine endpoints.
-SKIP_LINK = re.compile(
-    r"^/(admin|api|static|media)/|logout|/export|download|\.xlsx|\.docx|\.pdf|/letter|/file"
 )
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
 INTERNAL = re.compile(r"种子文件|待核实|\[(?:reg|local|verify)\]")
@@ -162,16 +159,6 @@ def _visible_text(doc: Any) -> str:
     return IDENTIFIER.sub(" ", text)
 
 
-def _lazy_parts(html: str) -> list[str]:
-    """Parts a page loads right after it opens (``hx-trigger="load"``): the page's text too."""
-    doc = lxml.html.fromstring(html)
-    return [
-        el.get("hx-get")
-        for el in doc.xpath("//*[@hx-get][@hx-trigger]")
-        if re.match(r"\s*load\b", el.get("hx-trigger", ""))
-    ]
-
-
 def _problems(url: str, html: str) -> tuple[list[str], list[str]]:
     """(links on the page, what is wrong with its text)."""
     doc = lxml.html.fromstring(html)
@@ -216,9 +203,10 @@ def _walk(client: Client, start: list[str]) -> dict[str, list[str]]:
             continue
         html = response.content.decode()
         links, wrong = _problems(url, html)
-        for part in _lazy_parts(html):
+        # Parts a page loads right after it opens (``hx-trigger="load"``): the page's text too.
+        for part in lazy_urls(html, base=url):
             try:
-                loaded = client.get(urljoin(url, part), headers={"HX-Request": "true"})
+                loaded = client.get(part, headers={"HX-Request": "true"})
             except Exception as exc:  # noqa: BLE001
                 wrong.append(f"{part}：服务器错误 {exc!r}")
                 continue
@@ -290,3 +278,16 @@ def test_the_text_scan_catches_what_it_is_for() -> None:
         "/", "<html><body><p>导出 Excel、下载 PDF</p><a title='x'>共 3 人</a></body></html>"
     )
     assert fine == []
+
+
+@pytest.mark.parametrize("persona", ["county_admin", "village_secretary", "member"])
+def test_the_rendered_sidebar_is_the_workspace_menu(
+    tree: Any, people: Any, client: Client, persona: str
+) -> None:
+    """bench_pages reads the sidebar from the rendered page: it must list the same pages."""
+    _populate(tree, people)
+    user = getattr(people, persona)
+    client.force_login(user, backend="dangjian.accounts.backends.UsernameOrMobileBackend")
+    rendered = sidebar_urls(client.get("/").content.decode())
+    assert rendered == list(dict.fromkeys(_sidebar(client, user)))
+    assert len(rendered) > 1

@@ -323,6 +323,10 @@ class DossierItem(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["member", "requirement"], name="dossier_unique")
         ]
+        # The dossier alert counts a member's present items from the index alone (stats.py).
+        indexes = [
+            models.Index(fields=["member", "present", "requirement"], name="dossier_member_present")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.requirement_id}"

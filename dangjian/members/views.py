@@ -45,7 +45,7 @@ from dangjian.members.rules import (
     age_on,
     code_labels,
 )
-from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_roots
+from dangjian.orgs.access import access_org_by_id, may, orgs_visible_to, scope_q, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 
 FILTER_KEYS = (
@@ -60,14 +60,15 @@ def _require_member_scope(request: HttpRequest) -> None:
 
 
 def _branch_choices(viewer: Any, within: Organization | None = None) -> list[tuple[int, str]]:
-    qs = orgs_visible_to(viewer).filter(org_type__in=BRANCH_TYPES, dissolved_on__isnull=True)
+    # Where the viewer may edit members, as one predicate (not ``may()`` per branch: 600 calls).
+    qs = orgs_visible_to(viewer).filter(
+        scope_q(viewer, "path", action="member.edit"),
+        org_type__in=BRANCH_TYPES,
+        dissolved_on__isnull=True,
+    )
     if within is not None:
         qs = qs.filter(subtree_q("path", within.path))
-    return [
-        (o.pk, o.name)
-        for o in qs.order_by("path").only("id", "name", "path")[:2000]
-        if may(viewer, "member.edit", o)
-    ]
+    return list(qs.order_by("path").values_list("id", "name")[:2000])
 
 
 def _org_filter_choices(viewer: Any) -> list[tuple[int, str]]:

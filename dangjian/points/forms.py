@@ -8,7 +8,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from dangjian.core.forms import DateInput, EditFormMixin, StyledFormMixin, Textarea
+from dangjian.core.forms import (
+    DateInput,
+    EditFormMixin,
+    Select,
+    StyledFormMixin,
+    Textarea,
+)
 from dangjian.points.models import Category, PeriodKind, PointsItem
 
 DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式不正确"}
@@ -29,7 +35,7 @@ def _date_field(label: str) -> forms.DateField:
 
 
 class AwardForm(StyledFormMixin, forms.Form):
-    member = forms.TypedChoiceField(label="党员", coerce=int, choices=())
+    member = forms.TypedChoiceField(label="党员", coerce=int, choices=(), widget=Select)
     item = forms.TypedChoiceField(label="积分项目", coerce=int, choices=())
     on = _date_field("发生日期")
     reason = forms.CharField(

@@ -301,7 +301,11 @@ class PointsBalance(OrgPathCopy):
         constraints = [
             models.UniqueConstraint(fields=["period", "member"], name="points_balance_unique")
         ]
-        indexes = [models.Index(fields=["period", "org_path"], name="points_balance_path")]
+        indexes = [
+            models.Index(fields=["period", "org_path"], name="points_balance_path"),
+            # The board's top rows and its rows under the warning line: short ranges of the index.
+            models.Index(fields=["period", "balance"], name="points_balance_low"),
+        ]
 
 
 class PointsClaim(OrgPathCopy, TimeStampedModel):

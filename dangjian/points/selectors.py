@@ -206,14 +206,85 @@ def _balance_field(period: PointsPeriod | None, name: str, default: Decimal) -> 
     )
 
 
+def _lowest(
+    org: Organization,
+    members: QuerySet[Member],
+    *,
+    period: PointsPeriod | None,
+    base: Decimal,
+    threshold: Decimal,
+) -> list[tuple[int, Decimal, int]]:
+    """The lowest balances (lowest first, ties by id descending), enough for the rows under
+    ``threshold``: only those are ever shown from this end of the board.
+
+    When the base is at or above the line, a member without a balance row (at base) is never
+    under it, so only the period's balance rows under the line are read (the (period, balance)
+    index, each joined to its member for ``current_members``'s test) — a handful, not a probe
+    and a sort for every member of the subtree.
+    """
+    if base >= threshold:
+        if period is None:
+            return []
+        rows = (
+            PointsBalance.objects.filter(
+                subtree_q("member__org_path", org.path),
+                ~Q(member__status=Member.Status.FORMER),
+                period=period,
+                balance__lt=threshold,
+            )
+            .order_by("balance", "-member_id")
+            .values_list("member_id", "balance")[:BELOW_MAX_ROWS]
+        )
+        return [(mid, money(bal), 0) for mid, bal in rows]
+    by_lowest = members.order_by("bal", "-id")  # type: ignore[misc]  # annotations
+    return [
+        (mid, money(bal), 0)
+        for mid, bal in by_lowest.values_list("id", "bal")[:BELOW_MAX_ROWS]  # type: ignore[misc]
+    ]
+
+
+def _top(
+    org: Organization, members: QuerySet[Member], *, period: PointsPeriod | None, base: Decimal
+) -> tuple[list[tuple[int, Decimal, int]], int]:
+    """The board's first ``BOARD_MAX_ROWS`` rows (balance descending, ties by id) and its length.
+
+    A board longer than that whose rows shown are all above the base is read from the balance
+    rows alone — the (period, balance) index walked from the top, each row joined to its member
+    for ``current_members``'s test — since a member without a row sits at the base, below every
+    row shown. Otherwise every member is ranked with its balance (one probe each) and counted
+    by a window, as for a short board.
+    """
+    if period is not None:
+        total = members.count()
+        if total > BOARD_MAX_ROWS:
+            rows = [
+                (mid, money(bal), total)
+                for mid, bal in PointsBalance.objects.filter(
+                    subtree_q("member__org_path", org.path),
+                    ~Q(member__status=Member.Status.FORMER),
+                    period=period,
+                )
+                .order_by("-balance", "member_id")
+                .values_list("member_id", "balance")[:BOARD_MAX_ROWS]
+            ]
+            if len(rows) == BOARD_MAX_ROWS and rows[-1][1] > base:
+                return rows, total
+    top = [
+        (mid, money(bal), total)
+        for mid, bal, total in members.annotate(total=Window(Count("id")))
+        .order_by("-bal", "id")  # type: ignore[misc]  # annotations
+        .values_list("id", "bal", "total")[:BOARD_MAX_ROWS]
+    ]
+    return top, top[0][2] if top else 0
+
+
 def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Board:
     """张榜: every current member of ``org``'s subtree ranked by balance at the period's end.
 
-    Reads the materialised balances (open or closed period): the members' path range, each
-    with its balance row (one unique-index probe), ordered by balance and limited — the top rows (with the total as a
-    window count), and, when the board is longer than that, the lowest rows for the
-    below-the-line list. Names, stars and commitments only for the rows shown. Eight queries
-    whatever the size. Ties at the cut-off are taken by member id; shown ties sort by name.
+    Reads the materialised balances (open or closed period): the top rows (``_top``) and, when
+    the board is longer than that, the lowest rows for the below-the-line list (``_lowest``).
+    Names, stars and commitments only for the rows shown. At most ten queries whatever the
+    size. Ties at the cut-off are taken by member id; shown ties sort by name.
     """
     scheme = base_scheme_for(org, start.year)
     base = scheme.base_points if scheme else Decimal(0)
@@ -233,19 +304,10 @@ def board(*, org: Organization, kind: str, start: dt.date, end: dt.date) -> Boar
     period = board_period(scheme, kind, start)
     out.closed = period is not None and period.state == PointsPeriod.State.CLOSED
     members = current_members(org).annotate(bal=_balance_field(period, "balance", base))
-    top = [
-        (mid, money(bal), total)
-        for mid, bal, total in members.annotate(total=Window(Count("id")))
-        .order_by("-bal", "id")  # type: ignore[misc]  # annotations
-        .values_list("id", "bal", "total")[:BOARD_MAX_ROWS]
-    ]
-    out.total = top[0][2] if top else 0
+    top, out.total = _top(org, members, period=period, base=base)
     lowest = top[::-1]
     if out.total > len(top):
-        by_lowest = members.order_by("bal", "-id")  # type: ignore[misc]  # annotations
-        lowest = [
-            (mid, money(bal), 0) for mid, bal in by_lowest.values_list("id", "bal")[:BELOW_MAX_ROWS]
-        ]
+        lowest = _lowest(org, members, period=period, base=base, threshold=out.threshold)
     below = [r for r in lowest if r[1] < out.threshold]
     # Competition ranks are exact inside the top rows: everyone above them is among them.
     ranks = competition_ranks([(mid, bal) for mid, bal, _t in top])

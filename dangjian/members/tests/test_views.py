@@ -8,6 +8,7 @@ import pytest
 
 from dangjian.core.tests.edit_forms import row_version_on
 from dangjian.members.models import DossierItem, DossierRequirement, Member
+from dangjian.members.services import dossier_set
 from dangjian.members.tests.factories import make_id, make_member
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +191,49 @@ def test_dossier_mark_present_and_gaps(login, people, tree):
         m.name
         not in client.get("/members/dossier-gaps/", {"org": tree.village_a1.pk}).content.decode()
     )
+
+
+def test_dossier_gaps_follow_each_category_and_queries_stay_constant(
+    login, people, tree, django_assert_max_num_queries
+):
+    """A probationary member needs only the probationary items; a full member needs all. The
+    page's queries do not grow with the members listed (no per-row dossier lookups)."""
+    actor = people.township_a
+    required = list(DossierRequirement.objects.filter(is_active=True))
+    for_probationary = [r for r in required if r.applies_to_probationary]
+    assert 0 < len(for_probationary) < len(required)
+
+    def add(n: int) -> list[Member]:
+        out = []
+        for i in range(n):
+            full = make_member(actor, tree.village_a1, name=f"正式{n}{i}")
+            probationary = make_member(
+                actor,
+                tree.village_a1,
+                name=f"预备{n}{i}",
+                category="probationary",
+                joined_on=dt.date.today() - dt.timedelta(days=30),
+                full_member_on=None,
+            )
+            for req in for_probationary:  # complete for a probationary member only
+                dossier_set(actor=actor, member=full, requirement=req, present=True)
+                dossier_set(actor=actor, member=probationary, requirement=req, present=True)
+            out += [full, probationary]
+        return out
+
+    client = login(people.village_secretary)
+    url = f"/members/dossier-gaps/?org={tree.village_a1.pk}"
+    first = add(1)
+    client.get(url)  # warm the code-table caches
+    with django_assert_max_num_queries(12) as small:
+        html = client.get(url).content.decode()
+    assert first[0].name in html
+    assert first[1].name not in html
+    more = add(6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        html = client.get(url).content.decode()
+    assert all(m.name in html for m in more[::2])
+    assert not any(m.name in html for m in more[1::2])
 
 
 def test_dossier_scan_upload_is_checked(login, people, tree):

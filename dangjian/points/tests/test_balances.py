@@ -203,6 +203,55 @@ def test_board_flags_members_below_the_line_lowest_first(people, tree, roll):
     assert b.rows[-1].rank == 6
 
 
+@pytest.mark.parametrize("shown", [2, 3])  # the cut above the base (balance rows) and at it
+def test_a_long_board_shows_at_its_top_what_ranking_everyone_would(
+    people, tree, roll, monkeypatch, shown
+):
+    """A long board reads its top rows from the balance rows when they are all above the base
+    (members without a row sit at the base); either way the rows are those a full ranking of
+    every current member gives (balance descending, ties by id)."""
+    monkeypatch.setattr("dangjian.points.selectors.BOARD_MAX_ROWS", shown)
+    for member, times in ((roll.others[1], 2), (roll.others[4], 1)):
+        for _ in range(times):
+            _award(people, member, code="role_model", reason="抢险")
+    _award(people, roll.others[2])  # under the base
+    quarter = {"kind": "quarter", "start": dt.date(2026, 10, 1), "end": dt.date(2026, 12, 31)}
+    b = board(org=tree.village_a1, **quarter)
+    period = PointsPeriod.objects.get(
+        scheme=default_scheme(), kind="quarter", start=quarter["start"]
+    )
+    rows = dict(PointsBalance.objects.filter(period=period).values_list("member_id", "balance"))
+    ranking = sorted(roll.branch, key=lambda m: (-rows.get(m.pk, Decimal(100)), m.pk))
+    assert b.total == len(roll.branch)
+    assert {r.member_id for r in b.rows} == {m.pk for m in ranking[:shown]}
+    assert [r.rank for r in b.rows] == list(range(1, shown + 1))
+
+
+def test_a_long_board_lists_under_the_line_what_ranking_everyone_would(
+    people, tree, roll, monkeypatch
+):
+    """Past the displayed rows the low end is read from the balance rows under the line; it
+    must list the members a full ranking puts there (equal balances by name descending), and
+    leave out former members and other branches."""
+    from dangjian.members.models import Member
+
+    monkeypatch.setattr("dangjian.points.selectors.BOARD_MAX_ROWS", 2)
+    for member, times in ((roll.others[2], 5), (roll.others[1], 5), (roll.others[3], 4)):
+        for _ in range(times):
+            _award(people, member)  # 50, 50, 60 (on the line: not under it)
+    for member in (roll.others[0], roll.outsider):
+        for _ in range(6):
+            _award(people, member)  # 40
+    Member.objects.filter(pk=roll.others[0].pk).update(status=Member.Status.FORMER)
+    quarter = {"kind": "quarter", "start": dt.date(2026, 10, 1), "end": dt.date(2026, 12, 31)}
+    b = board(org=tree.village_a1, **quarter)
+    assert (b.total, len(b.rows)) == (5, 2)
+    low = [m.pk for m in sorted([roll.others[1], roll.others[2]], key=lambda m: m.name)][::-1]
+    assert [(r.member_id, r.balance) for r in b.below] == [(pk, Decimal(50)) for pk in low]
+    county = board(org=tree.county, **quarter)
+    assert [r.member_id for r in county.below] == [roll.outsider.pk, *low]
+
+
 def test_a_board_under_the_minimum_lists_scores_without_ranks(people, tree, roll):
     _award(people, roll.outsider)
     b = board(org=tree.village_b1, kind="quarter", start=dt.date(2026, 10, 1),
@@ -234,13 +283,15 @@ def _grow(people, tree, roll, n=12):
         _award(people, m, on=dt.date(2026, 10, 1 + i))
 
 
-# Measured: board 12 (10 + the places of its page), print 8, working page 16 (with the capped count of self-reports), passbook 13, a member's passbook 14 — whatever
-# the number of members and entries (the second round below has 12 more of each).
+# Measured: board 13 (11 + the places of its page's rows), print 9, working page 17 (with the
+# capped count of self-reports and the board's member count), passbook 13, a member's
+# passbook 14 — whatever the number of members and entries (the second round below has 12 more
+# of each).
 PAGES = {
-    # 10 for the board, 2 for the places of the page's rows (镇 › 村党支部 on each card).
-    "board": ("/points/board/?org={county}&period=2026-Q4", 12),
-    "print": ("/points/board/print/?org={county}&period=2026-Q3", 8),
-    "home": ("/points/?org={branch}", 16),
+    # 11 for the board, 2 for the places of the page's rows (镇 › 村党支部 on each card).
+    "board": ("/points/board/?org={county}&period=2026-Q4", 13),
+    "print": ("/points/board/print/?org={county}&period=2026-Q3", 9),
+    "home": ("/points/?org={branch}", 17),
     "member": ("/points/member/{me}/", 14),
 }
 
