@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_dossier_item_present_covering_index"),
+        ("members", "0009_dossier_item_present_covering_index"),
         ("orgs", "0001_initial"),
         ("points", "0005_star_rating_unrated_reason"),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0007_fill_member_placements"),
+        ("members", "0008_placement_covering_index"),
     ]
 
     operations = [
