@@ -4,19 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0007_fill_member_placements'),
-        ('orgs', '0001_initial'),
+        ("members", "0007_fill_member_placements"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='memberplacement',
-            name='placement_path_since',
+            model_name="memberplacement",
+            name="placement_path_since",
         ),
         migrations.AddIndex(
-            model_name='memberplacement',
-            index=models.Index(fields=['org_path', 'since', 'until', 'branch', 'member'], name='placement_path_cover'),
+            model_name="memberplacement",
+            index=models.Index(
+                fields=["org_path", "since", "until", "branch", "member"],
+                name="placement_path_cover",
+            ),
         ),
     ]
