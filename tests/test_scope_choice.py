@@ -68,6 +68,7 @@ def _org_fields(form_class: type[forms.BaseForm]) -> dict[str, Any]:
     return {n: f for n, f in fields.items() if n in ORG_FIELD_NAMES}
 
 
+@pytest.mark.django_db  # some forms read code tables for their choices
 def test_every_form_that_picks_an_organization_uses_the_shared_field() -> None:
     wrong, found = [], 0
     for cls in _all_form_classes():
