@@ -88,5 +88,8 @@ class PersonalDataFilter(logging.Filter):
 class MaskedJsonFormatter(JsonFormatter):
     """The JSON formatter, its tracebacks masked (it formats ``exc_info`` itself)."""
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
-        return redact_personal_numbers(super().formatException(ei))
+    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]  # noqa: N802
+        formatted = super().formatException(ei)  # a list when exc_info_as_array is set
+        if isinstance(formatted, list):
+            return [redact_personal_numbers(line) for line in formatted]
+        return redact_personal_numbers(formatted)
