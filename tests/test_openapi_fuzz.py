@@ -123,6 +123,8 @@ def aim_members_and_transfers(
     if path == "/api/v1/members/{member_id}" and real("member_patch"):
         body.clear()
         body["address"] = "测试地址"
+    if path == "/api/v1/transfers/{transfer_id}/return" and real("return_reason"):
+        body["reason"] = "材料不全，请补充后重新申请"
     if "member" in body and isinstance(body["member"], dict) and real("member"):
         body["member"] = _valid_member_payload()
     for name in ("member_id",):
