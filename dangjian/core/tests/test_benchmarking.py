@@ -66,4 +66,3 @@ def test_the_benchmark_commands_run_on_a_small_tree(tree, people):
     # import against parse + insert.
     assert compliance.getvalue().count("倍数") == 2
     assert member_import.getvalue().count("倍数") == 1
-    text = compliance.getvalue() + member_import.getvalue()
