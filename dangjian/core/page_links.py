@@ -34,11 +34,13 @@ def sidebar_urls(html: str) -> list[str]:
 
 
 def lazy_urls(html: str, *, base: str = "/") -> list[str]:
-    """Parts the page loads as soon as it opens (``hx-get`` with ``hx-trigger="load..."``)."""
+    """Parts the page loads by itself: as soon as it opens (``hx-trigger="load"``) or when the
+    part scrolls into view (``intersect``, ``revealed``) — a phone loads a folded panel later,
+    a desktop at once."""
     return [
         urljoin(base, el.get("hx-get"))
         for el in _doc(html).xpath("//*[@hx-get][@hx-trigger]")
-        if re.match(r"\s*load\b", el.get("hx-trigger", ""))
+        if re.match(r"\s*(load|intersect|revealed)\b", el.get("hx-trigger", ""))
     ]
 
 

@@ -27,7 +27,7 @@ def test_a_search_by_id_number_keeps_the_number_out_of_the_address(
     page.get_by_label("用户名或手机号").fill("village_secretary")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("home-counts")).to_be_visible()
+    expect(page.get_by_test_id("home-notifications")).to_be_visible()  # on every role's home
 
     page.goto("/members/")
     page.get_by_label("检索党员").fill(number)

@@ -25,7 +25,7 @@ def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("用户名或手机号").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("home-counts")).to_be_visible()
+    expect(page.get_by_test_id("home-notifications")).to_be_visible()  # on every role's home
 
 
 def _id(n: int) -> str:

@@ -16,6 +16,8 @@ PAGE = """<html><body>
 <div hx-get="/members/alerts/7/" hx-trigger="load" hx-swap="innerHTML"></div>
 <div hx-get="stats/" hx-trigger="load, every 60s"></div>
 <div hx-get="/later/" hx-trigger="revealed"></div>
+<div hx-get="/folded/" hx-trigger="intersect once"></div>
+<div hx-get="/on-click/" hx-trigger="click"></div>
 <a href="/members/dossier-gaps/">档案补缺</a>
 <a href="https://example.com/x">外部</a>
 <a href="/members/export/?org=1">导出</a>
@@ -28,8 +30,14 @@ def test_sidebar_is_the_menu_entries_in_order_once_each() -> None:
     assert sidebar_urls(PAGE) == ["/", "/members/", "/points/mine/"]
 
 
-def test_lazy_parts_are_those_loaded_on_open_resolved_against_the_page() -> None:
-    assert lazy_urls(PAGE, base="/orgs/") == ["/members/alerts/7/", "/orgs/stats/"]
+def test_lazy_parts_are_those_the_page_loads_by_itself_resolved_against_the_page() -> None:
+    # On open, or when scrolled into view; never what waits for a click.
+    assert lazy_urls(PAGE, base="/orgs/") == [
+        "/members/alerts/7/",
+        "/orgs/stats/",
+        "/later/",
+        "/folded/",
+    ]
 
 
 def test_links_stay_on_the_site_and_skip_exports_and_logout() -> None:

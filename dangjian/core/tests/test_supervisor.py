@@ -60,16 +60,19 @@ def test_a_stop_request_ends_a_running_worker_and_the_web_server(tmp_path: Path)
     web_runs, worker_runs = tmp_path / "web.log", tmp_path / "worker.log"
     marker = tmp_path / "worker-ended"
     # The worker writes the marker when it gets SIGTERM: proof it was stopped, not orphaned.
+    # The handler is set before the worker says it runs: a stop sent in between would find the
+    # default handler (a busy machine makes that gap real).
     worker_code = (
         "import signal, sys, time;"
         f"signal.signal(signal.SIGTERM, lambda *a: (open({str(marker)!r}, 'w').close(), "
         "sys.exit(0)));"
+        f"open({str(worker_runs)!r}, 'a').write('run\\n');"
         "time.sleep(60)"
     )
     result, _ = run_until(
         lambda: lines(web_runs) and lines(worker_runs),
         web=appending_then(web_runs, "import time; time.sleep(60)"),
-        worker=appending_then(worker_runs, worker_code),
+        worker=[sys.executable, "-c", worker_code],
     )
     assert result == SupervisorResult(exit_code=0, worker_restarts=0)
     assert marker.exists()
@@ -77,13 +80,14 @@ def test_a_stop_request_ends_a_running_worker_and_the_web_server(tmp_path: Path)
 
 def test_the_web_server_exiting_ends_the_supervision_with_its_code(tmp_path: Path) -> None:
     marker = tmp_path / "worker-ended"
-    worker_code = (
+    started = tmp_path / "worker.log"
+    worker_code = (  # the handler first, then "started" (see the test above)
         "import signal, sys, time;"
         f"signal.signal(signal.SIGTERM, lambda *a: (open({str(marker)!r}, 'w').close(), "
         "sys.exit(0)));"
+        f"open({str(started)!r}, 'a').write('run\\n');"
         "time.sleep(60)"
     )
-    started = tmp_path / "worker.log"
     web = [
         sys.executable,
         "-c",
@@ -91,7 +95,7 @@ def test_the_web_server_exiting_ends_the_supervision_with_its_code(tmp_path: Pat
         f"import os, time\nwhile not os.path.exists({str(started)!r}): time.sleep(0.01)\n"
         "raise SystemExit(4)",
     ]
-    result, _ = run_until(lambda: False, web=web, worker=appending_then(started, worker_code))
+    result, _ = run_until(lambda: False, web=web, worker=[sys.executable, "-c", worker_code])
     assert result.exit_code == 4
     assert marker.exists()
 

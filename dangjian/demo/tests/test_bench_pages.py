@@ -22,7 +22,9 @@ def test_every_sidebar_page_and_the_parts_it_loads_are_timed(tree, people) -> No
     assert "| county_admin | `/members/` | 菜单 | 200 |" in text
     assert f"| county_admin | `/members/alerts/{tree.county.pk}/` | 局部 | 200 |" in text
     assert "| county_admin | `/members/dossier-gaps/` | 链接 | 200 |" in text
-    assert "| member | `/accounts/tokens/` | 菜单 | 200 |" in text
+    assert "| member | `/meetings/checkin/` | 菜单 | 200 |" in text
+    assert "| member | `/points/home-card/` | 局部 | 200 |" in text  # the member's own home
+    assert "| member | `/accounts/tokens/` |" not in text  # API 令牌 is not a member's item
     assert "| member | `/members/` |" not in text  # not in a member's sidebar
     assert "×" in text  # list pages have a floor
     assert "没有自然下限的页面" in text
