@@ -12,7 +12,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 # Two workers: the machines have 2 cores (pytest-xdist; each worker gets its own test database).
-# keeps a file on one worker, so a module fixture (the demo seeds) is built once.
+# --dist loadgroup keeps each demo-seed module (conftest SEEDED_MODULES) on one worker,
+# so its module-scoped seed is built once; every other test is spread as with the default.
 PYTEST_WORKERS ?= 2
 
 .PHONY: install frontend browser demo serve test check lint lint-fast check-migrations test-sqlite test-pg test-fast clean
@@ -82,12 +83,12 @@ check-migrations: install
 
 test-sqlite: install browser
 	@echo "== pytest on SQLite"
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-pg: install browser
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://$(PG_USER)@$(PG_HOST):$(PG_PORT)/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== pytest on PostgreSQL ($(PG_HOST):$(PG_PORT))"; \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); \
 	else \
 	  echo "== PostgreSQL not reachable at $(PG_HOST):$(PG_PORT): skipped the PostgreSQL run"; \
 	fi

@@ -37,6 +37,10 @@ SLOW_MODULES = (
 )
 
 
+# Modules whose tests share one module-scoped demo seed.
+SEEDED_MODULES = tuple(m for m in SLOW_MODULES if m.startswith("dangjian/demo/tests/"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the slow modules; every transactional test must also ask for serialized rollback.
 
@@ -48,6 +52,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW_MODULES):
             item.add_marker(pytest.mark.slow)
+        if item.nodeid.startswith(SEEDED_MODULES):
+            # With ``--dist loadgroup`` a module's tests stay on one worker, so its module-scoped
+            # seed is built once, not once per worker.
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         mark = item.get_closest_marker("django_db")
         if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
             raise pytest.UsageError(

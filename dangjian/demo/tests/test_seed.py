@@ -29,10 +29,15 @@ T = Organization.Type
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """Seed the county once for the module; rolled back afterwards."""
+    """Seed the county's tree, accounts and members once for the module; rolled back afterwards.
+
+    These tests read the tree, the accounts and their notices: the later stages (meetings and
+    every capability) are seeded whole in ``test_findings_seed`` on the small county."""
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
-        call_command("seed", "--scale", "county", "--seed", str(SEED), stdout=out)
+        call_command(
+            "seed", "--scale", "county", "--seed", str(SEED), "--until", "members", stdout=out
+        )
         # Check the seed's deferred foreign keys now, once: otherwise PostgreSQL re-checks them
         # all at every test's teardown (inside a savepoint that is then rolled back).
         connection.check_constraints()
