@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +29,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PASSWORD = "demo2026"  # dangjian.demo.accounts.PASSWORD
 EXTRA_SECRETARY_PREFIX = "shuji"  # dangjian.demo.accounts.EXTRA_SECRETARY_PREFIX
 
@@ -155,27 +153,10 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"找不到 Chromium（{CHROMIUM}）：请先运行 make browser 安装 Debian 的 chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+def chromium(browser: object) -> object:
+    """The session's one Chromium (tests/e2e/conftest.py): a second Playwright in the same
+    worker would find the first one's event loop running and refuse to start."""
+    return browser
 
 
 @dataclass
