@@ -115,9 +115,23 @@ def _clean_types(org: Organization, types: Iterable[str]) -> list[str]:
     return ordered
 
 
-def _check_held_at(held_at: dt.datetime, now: dt.datetime) -> None:
+# Real time zones lie within UTC-12 and UTC+14; a wider offset is bad input (and PostgreSQL
+# cannot store it).
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+# A meeting is announced at most this far ahead (an input bound, not a regulation).
+PLAN_HORIZON = dt.timedelta(days=366)
+
+
+def _check_zone(held_at: dt.datetime) -> None:
     if timezone.is_naive(held_at):
         raise _invalid("会议时间缺少时区", "held_at_naive", "held_at")
+    offset = held_at.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise _invalid("会议时间的时区不正确", "held_at_zone", "held_at")
+
+
+def _check_held_at(held_at: dt.datetime, now: dt.datetime) -> None:
+    _check_zone(held_at)
     if held_at > now:
         raise _invalid("会议时间不能晚于当前时间", "held_in_future", "held_at")
 
@@ -728,12 +742,13 @@ def _notice_body(meeting: Meeting) -> str:
 
 
 def _require_future(held_at: dt.datetime, now: dt.datetime) -> None:
-    if timezone.is_naive(held_at):
-        raise _invalid("会议时间缺少时区", "held_at_naive", "held_at")
+    _check_zone(held_at)
     if held_at <= now:
         raise _invalid(
             "通知的会议时间须晚于当前时间；已召开的会议请用“登记会议”", "held_in_past", "held_at"
         )
+    if held_at > now + PLAN_HORIZON:
+        raise _invalid("会议最多提前一年通知，请检查会议时间", "held_too_far", "held_at")
 
 
 def _require_planned(meeting: Meeting) -> None:

@@ -96,6 +96,48 @@ def test_a_plan_at_or_before_now_is_refused(people, tree, roll, delta):
     assert not Notification.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("ahead", "ok"),
+    [
+        (services.PLAN_HORIZON - dt.timedelta(minutes=1), True),
+        (services.PLAN_HORIZON, True),
+        (services.PLAN_HORIZON + dt.timedelta(minutes=1), False),
+    ],
+)
+def test_a_plan_is_at_most_a_year_ahead(people, tree, roll, ahead, ok):
+    now = timezone.now()
+
+    def plan() -> Meeting:
+        return services.meeting_plan(
+            actor=people.village_secretary, org=tree.village_a1, types=[T.THEME_DAY],
+            held_at=now + ahead, topic="x", now=now,
+        )  # fmt: skip
+
+    if ok:
+        assert plan().state == Meeting.State.PLANNED
+    else:
+        with pytest.raises(ValidationError, match="最多提前一年"):
+            plan()
+        assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(("hours", "ok"), [(14, True), (-14, True), (15, False), (-17.5, False)])
+def test_a_time_zone_no_place_has_is_refused(people, planned, hours, ok):
+    zone = dt.timezone(dt.timedelta(hours=hours))
+    held_at = (timezone.now() + dt.timedelta(days=3)).astimezone(zone)
+    if ok:
+        moved = services.meeting_reschedule(
+            actor=people.village_secretary, meeting=planned, held_at=held_at
+        )
+        assert moved.held_at == held_at
+    else:
+        with pytest.raises(ValidationError, match="时区不正确"):
+            services.meeting_reschedule(
+                actor=people.village_secretary, meeting=planned, held_at=held_at
+            )
+        assert Meeting.objects.get(pk=planned.pk).held_at == planned.held_at
+
+
 @pytest.mark.parametrize("who", ["member", "township_b", "inspector"])
 def test_only_recorders_may_plan(people, tree, roll, who):
     with pytest.raises(PermissionDenied):
