@@ -252,6 +252,10 @@ def aim_at_real_rows(
     path = case.operation.path
     if "org_id" in params and real("org_id"):
         pool = list(orgs)
+        for plugin in FUZZ_PLUGINS:  # an operation on one kind of organization (a branch)
+            pinned = getattr(plugin, "ORG_ID_FOR_PATH", {}).get(path)
+            if pinned and rows is not None and plugin.__name__ in rows.plugins:
+                pool = [rows.plugins[plugin.__name__][pinned]]
         if path.endswith("/move"):  # the root, for one, has nowhere to go
             pool = [pk for pk, o in orgs.items() if _fitting_parents(orgs, o)] or pool
         params["org_id"] = data.draw(st.sampled_from(pool), label="org_id")

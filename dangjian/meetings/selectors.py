@@ -22,6 +22,23 @@ PAGE_SIZE = 20
 PRESENT = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 # Announced but not (yet) held, or called off: no one attended or missed anything.
 NOT_HELD = (Meeting.State.PLANNED, Meeting.State.CANCELLED)
+# Held but not yet recorded (check-in may still be open): a member without a check-in has
+# not been marked absent yet, and the meeting does not count towards the rate.
+NOT_RECORDED = (Meeting.State.DRAFT, Meeting.State.RETURNED)
+# What a member sees of one attendance row: (label, badge colour).
+SHOWN_STATUS = {
+    Attendance.Status.PRESENT: ("出席", "green"),
+    Attendance.Status.LATE: ("迟到", "yellow"),
+    Attendance.Status.EXCUSED: ("请假", "azure"),
+    Attendance.Status.ABSENT: ("缺席", "red"),
+}
+
+
+def shown_status(row: Attendance) -> tuple[str, str]:
+    """The label and colour of a member's attendance: 未签到 while the meeting is unrecorded."""
+    if row.status == Attendance.Status.ABSENT and row.meeting.state in NOT_RECORDED:
+        return ("未签到", "secondary")
+    return SHOWN_STATUS.get(row.status, (row.get_status_display(), "secondary"))
 
 
 @dataclass
@@ -179,7 +196,8 @@ class MemberMeetings:
 def member_meetings(
     *, member: Any, today: dt.date | None = None, limit: int = 50
 ) -> MemberMeetings:
-    """A member's meetings over the last 12 months and the attendance rate."""
+    """A member's meetings over the last 12 months and the attendance rate (recorded meetings:
+    submitted or approved; one still being recorded is listed as 未签到, not counted)."""
     today = today or timezone.localdate()
     since = (
         today.replace(year=today.year - 1) + dt.timedelta(days=1)
@@ -190,8 +208,10 @@ def member_meetings(
     qs = Attendance.objects.filter(member=member, meeting__held_at__gte=start).exclude(
         meeting__state__in=NOT_HELD
     )
-    statuses = list(qs.values_list("status", flat=True))
+    statuses = list(qs.exclude(meeting__state__in=NOT_RECORDED).values_list("status", flat=True))
     rows = list(qs.select_related("meeting", "meeting__org").order_by("-meeting__held_at")[:limit])
+    for row in rows:
+        row.shown_label, row.shown_tone = shown_status(row)  # type: ignore[attr-defined]
     return MemberMeetings(
         rows=rows,
         invited=len(statuses),

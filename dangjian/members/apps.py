@@ -28,3 +28,7 @@ class MembersConfig(AppConfig):
              "decrease_reason": partial(code_labels, "decrease")},
         )  # fmt: skip
         register_file_gate(DossierItem, "scan", "members:dossier_scan")
+        from dangjian.members.services import members_keeping_org
+        from dangjian.orgs.services import register_dissolve_check
+
+        register_dissolve_check(members_keeping_org)

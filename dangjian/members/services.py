@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
@@ -742,6 +743,18 @@ def member_set_standing(
         actor, member, fields={"standing": Member.Standing.NORMAL}, kind=MemberEvent.Kind.RESTORED,
         summary=f"恢复党籍{('：' + note) if note else ''}", on=on, increase_reason="31",
     )  # fmt: skip
+
+
+def members_keeping_org(org: Organization) -> str:
+    """Why ``org`` cannot be dissolved yet: members still on its roll (in it, in its 党小组, or
+    managed by it as a 流动党支部), or "" when none are."""
+    on_roll = Member.objects.filter(status__in=[Member.Status.CURRENT, Member.Status.TRANSFERRING])
+    count = on_roll.filter(Q(branch=org) | Q(group=org) | Q(mobile_branch=org)).count()
+    if not count:
+        return ""
+    if org.org_type == Organization.Type.GROUP:
+        return f"本党小组还有{count}名党员，请先把他们编入其他党小组或不分党小组"
+    return f"该组织还有{count}名党员（含转接中、流动党员），请先转出或调整到其他党支部"
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -294,14 +295,30 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
     return org
 
 
+# What else keeps an organization from being dissolved, registered by the apps that hold it
+# (the members app: people still on its roll). Each returns a Chinese reason, or "".
+DissolveCheck = Callable[[Organization], str]
+_DISSOLVE_CHECKS: list[DissolveCheck] = []
+
+
+def register_dissolve_check(check: DissolveCheck) -> None:
+    if check not in _DISSOLVE_CHECKS:
+        _DISSOLVE_CHECKS.append(check)
+
+
 @transaction.atomic
 def org_dissolve(*, actor: Any, org: Organization, on: dt.date) -> Organization:
-    """Mark an organization dissolved (撤销); refused while it has active children."""
+    """Mark an organization dissolved (撤销); refused while it has active children, or while
+    a registered check (members still on its roll …) says it is still in use."""
     require(actor, "org.update", org)
     if org.children.filter(dissolved_on__isnull=True).exists():
         raise ValidationError("请先撤销或调出其下级组织", code="has_children")
     if org.parent_id is None:
         raise ValidationError("顶层组织不能撤销", code="top_level")
+    for check in _DISSOLVE_CHECKS:
+        reason = check(org)
+        if reason:
+            raise ValidationError(reason, code="in_use")
     org.dissolved_on = on
     org.save(update_fields=["dissolved_on", "updated_at"])
     audit_record(

@@ -13,6 +13,8 @@ from dangjian.dues.services import dues_profile_set, dues_reduction_apply, dues_
 from dangjian.members.tests.factories import make_member
 
 PREFIX = "/api/v1/dues/"
+# The generic fuzzer draws path org_ids from the whole tree; a branch's mode needs a branch.
+ORG_ID_FOR_PATH = {"/api/v1/dues/orgs/{org_id}/mode": "branch"}
 
 
 def rows(people: Any, tree: Any) -> dict[str, Any]:

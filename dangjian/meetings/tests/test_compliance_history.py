@@ -231,9 +231,9 @@ def test_a_dissolved_branch_keeps_the_periods_it_existed_in(tree, people) -> Non
 def test_the_size_of_a_dissolved_branch_is_read_on_its_last_day(tree, people) -> None:
     branch = make_org(tree.township_a, "中共丁村支部委员会", established_on=D(2020, 1, 1))
     members = staff(tree, people, branch, 7)
-    org_dissolve(actor=people.county_admin, org=branch, on=D(2026, 3, 16))
-    for m in members:  # the roll is cleared after the dissolution
+    for m in members:  # the roll is cleared before the dissolution is recorded (backdated)
         member_place(actor=people.county_admin, member=m, branch=tree.village_a2)
+    org_dissolve(actor=people.county_admin, org=branch, on=D(2026, 3, 16))
     result = run(people.county_admin, tree.county, today=D(2027, 1, 15))
     # March is judged on 15 March, when the seven were still there.
     assert statuses(result, branch, "committee_meeting") == ["missing", "missing", "missing"]

@@ -333,3 +333,23 @@ def test_planned_and_cancelled_meetings_do_not_count_in_a_members_rate(people, t
 
     data = member_meetings(member=roll.me, today=timezone.localdate() + dt.timedelta(days=3))
     assert data.invited == 0
+
+
+def test_a_meeting_still_being_recorded_shows_not_checked_in_and_is_not_counted(
+    people, planned, roll
+):
+    from dangjian.meetings.selectors import member_meetings
+
+    sec = people.village_secretary
+    meeting = services.meeting_start_record(actor=sec, meeting=_held(planned))
+    data = member_meetings(member=roll.me)
+    assert [(r.meeting_id, r.shown_label) for r in data.rows] == [(meeting.pk, "未签到")]
+    assert (data.invited, data.attended) == (0, 0)
+    services.attendance_bulk_set(
+        actor=sec, meeting=meeting,
+        marks=[services.AttendanceMark(m.pk, "present") for m in roll.others],
+    )  # fmt: skip
+    services.meeting_submit(actor=sec, meeting=meeting)
+    data = member_meetings(member=roll.me)
+    assert [(r.shown_label, r.shown_tone) for r in data.rows] == [("缺席", "red")]
+    assert (data.invited, data.attended) == (1, 0)

@@ -246,3 +246,25 @@ def test_org_move_rewrites_member_paths(people, tree):
     tree.village_a2.refresh_from_db()
     assert m.org_path == tree.village_a2.path
     assert reconcile().is_clean
+
+
+def test_an_organization_with_members_on_its_roll_cannot_be_dissolved(people, tree):
+    """A branch or 党小组 is dissolved only once its members are placed elsewhere."""
+    from dangjian.orgs.models import Organization
+    from dangjian.orgs.services import org_dissolve
+
+    admin = people.county_admin
+    m = make_member(admin, tree.village_a1)
+    services.member_place(actor=admin, member=m, branch=tree.village_a1, group=tree.group_a1)
+    with pytest.raises(ValidationError, match="本党小组还有1名党员"):
+        org_dissolve(actor=admin, org=tree.group_a1, on=dt.date(2026, 6, 1))
+    assert Organization.objects.get(pk=tree.group_a1.pk).dissolved_on is None
+
+    services.member_place(actor=admin, member=m, branch=tree.village_a1, group=None)
+    org_dissolve(actor=admin, org=tree.group_a1, on=dt.date(2026, 6, 1))  # now empty
+    with pytest.raises(ValidationError, match="该组织还有1名党员"):
+        org_dissolve(actor=admin, org=tree.village_a1, on=dt.date(2026, 6, 1))
+    assert Organization.objects.get(pk=tree.village_a1.pk).dissolved_on is None
+
+    services.member_leave(actor=admin, member=m, on=dt.date(2026, 5, 1), decrease_reason="11")
+    assert Member.objects.get(pk=m.pk).status == Member.Status.FORMER

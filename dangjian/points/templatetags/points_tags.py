@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from dangjian.points.rules import LOST_CONTACT_RULE
 from dangjian.points.selectors import current_stars
 
 register = template.Library()
@@ -20,9 +21,17 @@ def star_glyphs(stars: int | None) -> str:
 
 @register.inclusion_tag("points/stars_badge.html")
 def member_stars(member: Any) -> dict[str, Any]:
-    """The badge for one member's current stars (one query; for a profile)."""
-    stars = current_stars([member.pk]).get(member.pk, 0) if member is not None else 0
-    return {"stars": stars}
+    """The badge for one member's current stars (one query; for a profile). A member in 失联
+    has none shown, and the badge says why (``LOST_CONTACT_RULE``)."""
+    if member is None:
+        return {"stars": 0}
+    if getattr(member, "lost_contact", False):
+        since = member.lost_contact_since
+        reason = (
+            f"{since.year}年{since.month}月{since.day}日起失联" if since else "处于失联状态"
+        ) + "：失联期间不显示星级，也不参加星级评定"
+        return {"stars": 0, "lost": reason, "source": LOST_CONTACT_RULE.source}
+    return {"stars": current_stars([member.pk]).get(member.pk, 0)}
 
 
 @register.simple_tag

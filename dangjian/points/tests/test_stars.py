@@ -219,5 +219,13 @@ def test_stars_of_an_earlier_year_are_not_shown_while_a_member_is_lost(login, pe
     html = page.content.decode()
     assert html.count('data-testid="stars-lost"') == 1
     assert "失联·不参评" in html
+    # The profile says why the stars are gone, not just that there are none.
+    profile = login(people.village_secretary).get(f"/members/{roll.me.pk}/").content.decode()
+    assert 'data-testid="member-stars"' not in profile
+    assert 'data-testid="member-stars-lost"' in profile
+    assert "2026年6月1日起失联：失联期间不显示星级" in profile
     member_set_lost_contact(actor=people.county_admin, member=roll.me, since=None)
     assert current_stars([roll.me.pk])[roll.me.pk] > 0
+    profile = login(people.village_secretary).get(f"/members/{roll.me.pk}/").content.decode()
+    assert 'data-testid="member-stars"' in profile
+    assert "member-stars-lost" not in profile
