@@ -41,6 +41,9 @@ SLOW_MODULES = (
 SEEDED_MODULES = tuple(m for m in SLOW_MODULES if m.startswith("dangjian/demo/tests/"))
 
 
+# tryfirst: pytest-xdist's worker reads the xdist_group marks in its own collection hook (it
+# renames each grouped test "…@group"); ours must add them before it looks, or no group exists.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the slow modules; every transactional test must also ask for serialized rollback.
 

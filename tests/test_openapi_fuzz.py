@@ -37,7 +37,10 @@ from dangjian.orgs.rules import child_types_allowed
 from dangjian.transfers.services import transfer_approve
 from dangjian.transfers.tests.factories import request
 
-MAX_EXAMPLES = 15
+# Examples per operation: valid requests aimed at real rows (some poisoned with U+0000), and
+# invalid ones. Bounded so `make test` stays under 20 minutes on both databases (#14): the
+# generation, not the request, is most of the cost, and derandomize makes every run the same.
+MAX_EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
 
 # Each capability aims the valid cases of its own endpoints from `dangjian/<app>/tests/fuzz_aim.py`:
 #   PREFIX                       the API path prefix of its endpoints
@@ -123,6 +126,14 @@ def aim_members_and_transfers(
     if path == "/api/v1/members/{member_id}" and real("member_patch"):
         body.clear()
         body["address"] = "测试地址"
+    if path == "/api/v1/transfers/" and case.method.upper() == "POST" and real("transfer_body"):
+        # A whole valid request: each field aimed on its own seldom makes one with few examples.
+        body.clear()
+        body.update({
+            "member_id": data.draw(st.sampled_from(rows.members), label="member_id"),
+            "to_branch_id": rows.branches[-1], "dues_paid_through": "2026-10", "reason": "工作调动",
+        })  # fmt: skip
+        return
     if path == "/api/v1/transfers/{transfer_id}/return" and real("return_reason"):
         body["reason"] = "材料不全，请补充后重新申请"
     if "member" in body and isinstance(body["member"], dict) and real("member"):
@@ -424,47 +435,53 @@ def _session_cookies(user: Any) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE, "nul"])
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_no_generated_request_causes_a_server_error(
-    tree, people, in_process_wsgi, method: str, path: str, mode: GenerationMode | str
+    tree, people, in_process_wsgi, method: str, path: str, mode: GenerationMode
 ) -> None:
     operation = SCHEMA[path][method]
     responses: list[int] = []
+    clean: list[int] = []  # the valid requests' answers that were not poisoned
     orgs = {o.pk: o for o in Organization.objects.order_by("pk")}
-    rows = _real_rows(people, tree, orgs, path)
-    generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
+    # Invalid requests are not aimed: they need no real rows (setup is most of a test's cost).
+    rows = _real_rows(people, tree, orgs, path) if mode == GenerationMode.POSITIVE else None
     # Making a token is for a logged-in session only (a token may not make a token).
     session = _session_cookies(people.county_admin) if (method, path) in SESSION_ONLY else None
 
     @settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=MAX_EXAMPLES[mode],
         deadline=None,
         database=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=generation), data=st.data())
+    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
     def run(case: schemathesis.Case, data: st.DataObject) -> None:
         # A fresh token per call: a generated DELETE /tokens/{id} may revoke an earlier one.
         token, key = token_create(actor=people.county_admin, user=people.county_admin, name="fuzz")
-        if mode != "negative":
+        poisoned = False
+        if rows is not None:
             rows.token_id = token.pk
             aim_at_real_rows(case, data, orgs=orgs, token_id=token.pk, rows=rows)
-        if mode == "nul":  # valid requests, poisoned: Hypothesis seldom draws U+0000 itself
-            case.query = with_nul(case.query)
-            case.body = with_nul(case.body)
+            # Valid requests, poisoned: Hypothesis seldom draws U+0000 itself.
+            poisoned = data.draw(st.integers(0, 2), label="poison with U+0000") == 2
+            if poisoned:
+                case.query = with_nul(case.query)
+                case.body = with_nul(case.body)
         headers = {"Authorization": f"Bearer {key}"}
         if session is not None:
             case.cookies = {**(case.cookies or {}), **session}
             headers = {"X-CSRFToken": session["csrftoken"]}
         response = case.call(app=in_process_wsgi, headers=headers)
         responses.append(response.status_code)
+        if not poisoned:
+            clean.append(response.status_code)
         case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
 
     run()
     assert responses, "no request was generated"
     assert all(code < 500 for code in responses)
-    if mode == "positive" and method != "DELETE":
+    if mode == GenerationMode.POSITIVE and method != "DELETE":
         # Aimed at real rows, valid requests do get through (not only 404s and 400s).
-        assert any(code < 300 for code in responses), responses
+        assert any(code < 300 for code in clean), clean

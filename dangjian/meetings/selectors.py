@@ -26,7 +26,7 @@ NOT_HELD = (Meeting.State.PLANNED, Meeting.State.CANCELLED)
 # not been marked absent yet, and the meeting does not count towards the rate.
 NOT_RECORDED = (Meeting.State.DRAFT, Meeting.State.RETURNED)
 # What a member sees of one attendance row: (label, badge colour).
-SHOWN_STATUS = {
+SHOWN_STATUS: dict[str, tuple[str, str]] = {
     Attendance.Status.PRESENT: ("出席", "green"),
     Attendance.Status.LATE: ("迟到", "yellow"),
     Attendance.Status.EXCUSED: ("请假", "azure"),
