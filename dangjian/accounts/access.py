@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404
 
+from dangjian.accounts.grants import scope_q
 from dangjian.accounts.models import ApiToken, RoleGrant
 
 
@@ -24,8 +25,6 @@ def tokens_of(viewer: Any) -> Any:
 
 def access_grant_by_id(viewer: Any, grant_id: int) -> RoleGrant:
     """A grant on an organization where the viewer manages grants, else 404."""
-    from dangjian.orgs.access import scope_q
-
     grant = (
         RoleGrant.objects.filter(scope_q(viewer, "org__path", action="grant.manage"))
         .select_related("user", "org")

@@ -10,9 +10,9 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from dangjian.accounts.access import access_token_by_id, tokens_of
+from dangjian.accounts.grants import viewer_grants
 from dangjian.accounts.models import ApiToken, User
 from dangjian.accounts.services import token_create, token_resolve, token_revoke
-from dangjian.orgs.access import viewer_grants
 
 router = Router(tags=["账号"])
 

@@ -33,7 +33,7 @@ class UsernameOrMobileBackend(ModelBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         perms = set(super().get_all_permissions(user_obj, obj))
         if user_obj.is_active and not user_obj.is_anonymous and obj is None:
-            from dangjian.orgs.access import viewer_django_perms
+            from dangjian.accounts.grants import viewer_django_perms
 
             perms |= viewer_django_perms(user_obj)
         return perms

@@ -7,16 +7,15 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from dangjian.accounts.grants import Placed, scope_q
 from dangjian.accounts.models import RoleGrant
 from dangjian.core.paths import subtree_q
-from dangjian.orgs.access import scope_q
-from dangjian.orgs.models import Organization
 
 
 def grants_managed_by(
     *,
     viewer: Any,
-    within: Organization | None = None,
+    within: Placed | None = None,
     role: str = "",
     q: str = "",
     active_on: dt.date | None = None,

@@ -12,12 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.accounts.grants import GrantOrg, forget_grants, require, roles_on, viewer_grants
 from dangjian.accounts.models import ApiToken, RoleGrant, User
 from dangjian.accounts.roles import Role
 from dangjian.accounts.tokens import new_token_key, token_digest
 from dangjian.core.audit import audit_record
-from dangjian.orgs.access import forget_grants, require, viewer_grants
-from dangjian.orgs.models import Organization
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ def grant_create(
     *,
     actor: Any,
     user: User,
-    org: Organization,
+    org: GrantOrg,
     role: str,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
@@ -48,7 +47,12 @@ def grant_create(
     if valid_to and valid_to < valid_from:
         raise ValidationError("失效日期不能早于生效日期", code="invalid_dates")
     grant = RoleGrant.objects.create(
-        user=user, org=org, role=role, valid_from=valid_from, valid_to=valid_to, granted_by=actor
+        user=user,
+        org_id=org.pk,
+        role=role,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        granted_by=actor,
     )
     audit_record(
         actor=actor,
@@ -263,9 +267,8 @@ def working_grant_choose(*, viewer: Any, session: Any, grant_id: int) -> int:
     return grant_id
 
 
-def _actions_on(actor: Any, org: Organization) -> set[str]:
+def _actions_on(actor: Any, org: GrantOrg) -> set[str]:
     from dangjian.accounts.roles import ROLE_ACTIONS
-    from dangjian.orgs.access import roles_on
 
     actions: set[str] = set()
     for role in roles_on(actor, org):
@@ -278,7 +281,7 @@ def grant_give(
     *,
     actor: Any,
     login: str,
-    org: Organization,
+    org: GrantOrg,
     role: str,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
@@ -336,7 +339,7 @@ def grant_give(
             org_path=org.path,
         )
     duplicate = (
-        RoleGrant.objects.filter(user=user, org=org, role=role)
+        RoleGrant.objects.filter(user=user, org_id=org.pk, role=role)
         .exclude(valid_to__lt=valid_from)
         .exists()
     )

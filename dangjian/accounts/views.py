@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts import services
 from dangjian.accounts.access import access_grant_by_id, access_token_by_id, tokens_of
 from dangjian.accounts.forms import GrantForm, LoginForm, StyledPasswordChangeForm, TokenForm
+from dangjian.accounts.grants import access_org_for_grants, scope_roots
 from dangjian.accounts.lockout import (
     lockout_minutes,
     password_failure,
@@ -32,7 +33,6 @@ from dangjian.accounts.models import ApiToken, User
 from dangjian.accounts.roles import Role
 from dangjian.accounts.selectors import grants_managed_by
 from dangjian.core.forms import add_validation_error
-from dangjian.orgs.access import access_org_by_id, scope_roots
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def people(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            org = access_org_by_id(viewer, data["org"], action="grant.manage")
+            org = access_org_for_grants(viewer, data["org"])
             grant = services.grant_give(
                 actor=viewer,
                 login=data["login"],

@@ -9,8 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from dangjian.accounts.grants import ActiveGrant, viewer_grants
 from dangjian.accounts.roles import API_TOKEN_ROLES, ROLE_ACTIONS
-from dangjian.orgs.access import ActiveGrant, viewer_grants
 
 
 @dataclass
