@@ -4,22 +4,27 @@ masked export (phone and ID numbers stay masked: a roster is not a reveal)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from openpyxl.styles import PatternFill
-from python_calamine import CalamineWorkbook, PasswordError
 
-from dangjian.core.audit import audit_record
 from dangjian.core.excel import Column as SheetColumn
-from dangjian.core.excel import Exporter
+from dangjian.core.excel import (
+    Exporter,
+    ImportFileError,
+    cell_text,
+    find_header,
+    read_sheet,
+    upload_bytes,
+)
 from dangjian.grid import services
 from dangjian.grid.models import Grid, Household, HouseholdLink, HouseholdTag
 
 SHEET = "住户信息"
+HELP_SHEET = "填写说明"
 MAX_ROWS = 2000  # one grid holds tens of households; a bigger file is a mistake
 HEADER_SCAN_ROWS = 5
 TAG_SEPARATORS = ("、", ",", "，", ";", "；", " ")
@@ -32,6 +37,7 @@ class Column:
     required: bool
     width: int
     hint: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 COLUMNS = (
@@ -43,12 +49,7 @@ COLUMNS = (
     Column("标签", "tags", False, 24, "多个标签用顿号分隔，如：独居老人、低保"),
     Column("备注", "note", False, 24),
 )
-HEADERS = {c.header: c for c in COLUMNS}
 EXAMPLE = ("张家湾村三组 12 号", "张德明", 2, "13800001234", "", "独居老人、低保", "")
-
-
-class ImportFileError(Exception):
-    """The file itself cannot be read (not a workbook, no header): nothing was imported."""
 
 
 def household_template() -> bytes:
@@ -60,7 +61,7 @@ def household_template() -> bytes:
         if col.required:
             ws.ws.cell(row=1, column=i).fill = required
     ws.append(EXAMPLE)
-    help_ws = exporter.sheet("填写说明", columns=[SheetColumn("列", 16), SheetColumn("说明", 80)])
+    help_ws = exporter.sheet(HELP_SHEET, columns=[SheetColumn("列", 16), SheetColumn("说明", 80)])
     for col in COLUMNS:
         help_ws.append([col.header + ("（必填）" if col.required else ""), col.hint])
     help_ws.append([])
@@ -76,47 +77,24 @@ def household_template() -> bytes:
     return exporter.to_bytes()
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\u3000", " ").replace("\xa0", " ").strip()
-
-
 def _rows(raw: bytes) -> list[list[Any]]:
-    if not raw:
-        raise ImportFileError("文件是空的，请选择填好的住户信息表")
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    except PasswordError as exc:
-        raise ImportFileError("文件设置了打开密码，请取消密码后再上传") from exc
-    except Exception as exc:  # calamine raises several types for "not a spreadsheet"
-        raise ImportFileError(
-            "无法读取该文件：请上传 Excel 工作簿（.xlsx），建议使用导入模板"
-        ) from exc
-    with wb:
-        name = SHEET if SHEET in wb.sheet_names else wb.sheet_names[0]
-        try:
-            return wb.get_sheet_by_name(name).to_python(
-                skip_empty_area=False, nrows=MAX_ROWS + HEADER_SCAN_ROWS + 2
-            )
-        except Exception as exc:
-            raise ImportFileError(f"无法读取工作表“{name}”，文件可能已损坏") from exc
+    return read_sheet(
+        raw,
+        sheet=SHEET,
+        skip=(HELP_SHEET,),
+        nrows=MAX_ROWS + HEADER_SCAN_ROWS + 1,
+        what="住户信息表",
+    )[1]
 
 
 def _header(rows: list[list[Any]]) -> tuple[int, dict[int, Column]]:
-    for r, values in enumerate(rows[:HEADER_SCAN_ROWS]):
-        mapping = {
-            c: HEADERS[_text(v).rstrip("*＊")] for c, v in enumerate(values)
-            if _text(v).rstrip("*＊") in HEADERS
-        }  # fmt: skip
-        if "address" in {col.field for col in mapping.values()}:
-            missing = [c.header for c in COLUMNS if c.required and c not in mapping.values()]
-            if missing:
-                raise ImportFileError(f"表头缺少必填列：{'、'.join(missing)}。请使用导入模板")
-            return r, mapping
-    raise ImportFileError("没有找到表头（应包含“住址”“户主姓名”“家庭人口”等列）。请使用导入模板")
+    return find_header(
+        rows,
+        COLUMNS,
+        anchors=("address",),
+        expect=("住址", "户主姓名", "家庭人口"),
+        scan_rows=HEADER_SCAN_ROWS,
+    )
 
 
 def _split_tags(text: str, by_label: dict[str, str]) -> list[str]:
@@ -143,12 +121,12 @@ def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
     is written and outside any transaction; only then are all rows written in one short
     transaction, so the import never holds the write lock while it reads and checks.
     """
-    raw = b"".join(file.chunks()) if hasattr(file, "chunks") else file.read()
+    raw, _ = upload_bytes(file)
     rows = _rows(raw)
     start, mapping = _header(rows)
     body = [
         (start + 2 + i, row) for i, row in enumerate(rows[start + 1 :])
-        if any(_text(v) for v in row)
+        if any(cell_text(v) for v in row)
     ]  # fmt: skip
     if not body:
         raise ImportFileError("表中没有住户数据")
@@ -158,7 +136,9 @@ def household_import(*, actor: Any, grid: Grid, file: Any) -> ImportResult:
     errors: list[str] = []
     prepared: list[services.PreparedHousehold] = []
     for excel_row, row in body:
-        values = {col.field: _text(row[c]) if c < len(row) else "" for c, col in mapping.items()}
+        values = {
+            col.field: cell_text(row[c]) if c < len(row) else "" for c, col in mapping.items()
+        }
         try:
             size_text = values.get("size", "")
             if not size_text.isdigit():
@@ -220,13 +200,7 @@ def household_export(*, actor: Any, households: QuerySet[Household], scope_label
             "、".join(linked.get(h.pk, [])), "在册" if h.is_active else "已迁出",
         ])  # fmt: skip
         n += 1
-    audit_record(
-        actor=actor,
-        action="household.export",
-        object_type="grid.household",
-        object_repr=scope_label[:200],
-        changes={"rows": n},
-    )
+    services.household_export_record(actor=actor, scope_label=scope_label, rows=n)
     return exporter.to_bytes()
 
 

@@ -33,7 +33,7 @@ from dangjian.grid.models import (
 from dangjian.grid.rules import check_grid_host, grid_rules_for, opinion_due_on
 from dangjian.members.models import Member
 from dangjian.members.rules import check_id_number, mask_id, normalize_id
-from dangjian.orgs.access import may
+from dangjian.orgs.access import may, scope_roots
 from dangjian.orgs.models import Organization
 
 GRID_NAME_MAX = 60
@@ -953,3 +953,24 @@ def mediation_reveal(*, actor: Any, mediation: Mediation) -> list[str]:
         raise PermissionDenied("您没有查看当事人完整信息的权限")
     _audit(actor, "mediation.reveal", mediation)
     return crypto.decrypt(mediation.parties_enc).split("\n")
+
+
+# ── Excel ────────────────────────────────────────────────────────────────────
+
+
+@transaction.atomic
+def household_export_record(*, actor: Any, scope_label: str, rows: int) -> None:
+    """Audit a household roster export (``rows`` households of ``scope_label``, masked).
+
+    The rows were scoped by the caller's selector; the export is only for those who maintain
+    households somewhere.
+    """
+    if not scope_roots(actor, action="grid.manage"):
+        raise PermissionDenied("您没有导出住户名册的权限")
+    audit_record(
+        actor=actor,
+        action="household.export",
+        object_type="grid.household",
+        object_repr=scope_label[:200],
+        changes={"rows": rows},
+    )

@@ -11,33 +11,35 @@ uploads again.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import gc
-import io
-import posixpath
-import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
-from lxml import etree
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
+from dangjian.core.excel import (
+    DATE_FORMAT,
+    HEADER_SCAN_ROWS,
+    Exporter,
+    ImportFileError,
+    Sheet,
+    annotate_workbook,
+    cell_text,
+    find_header,
+    read_sheet,
+    upload_bytes,
+)
 from dangjian.core.excel import Column as SheetColumn
-from dangjian.core.excel import Exporter, Sheet, Styled
 from dangjian.core.paths import SEGMENT_WIDTH, is_within
 from dangjian.members.access import may_reveal, members_visible_to
 from dangjian.members.id_clash import Clash, id_clash_guard, id_clash_record, refuse_bulk_probe
@@ -51,10 +53,7 @@ from dangjian.orgs.models import BRANCH_TYPES, Organization
 DATA_SHEET = "党员信息"
 HELP_SHEET = "填写说明"
 CODE_SHEET = "代码表"
-ERROR_HEADER = "错误说明"
 MAX_ROWS = 300_000  # PERF.md T7's largest case; a bigger file is a mistake, not a roll
-HEADER_SCAN_ROWS = 10  # the header may sit under a title row or two
-DATE_FORMAT = "yyyy-mm-dd"
 
 
 @dataclass(frozen=True)
@@ -115,15 +114,9 @@ EXAMPLE_FIRST17 = "11010519900307001"
 EXAMPLE_ID = EXAMPLE_FIRST17 + id_check_digit(EXAMPLE_FIRST17)
 EXAMPLE_NAME = "张示例"
 
-ERROR_FILL = PatternFill("solid", fgColor="FFFFC7CE")  # Excel's own "light red fill"
-ERROR_FONT = Font(color="FF9C0006")
 HEADER_FILL = PatternFill("solid", fgColor="FFC00000")
 HEADER_FONT = Font(bold=True, color="FFFFFFFF")
 OPTIONAL_HEADER_FILL = PatternFill("solid", fgColor="FFF2F2F2")
-
-
-class ImportFileError(Exception):
-    """The upload as a whole cannot be read (not a workbook, no header, no rows)."""
 
 
 # --- template ---------------------------------------------------------------------------------
@@ -320,95 +313,26 @@ class ImportResult:
         return len(self.errors)
 
 
-def _normalize_header(value: Any) -> str:
-    text = re.sub(r"[\s\u3000]+", "", str(value or ""))
-    return text.strip("*＊").removesuffix("（必填）").removesuffix("(必填)")
-
-
-HEADER_LOOKUP: dict[str, Column] = {}
-for _col in COLUMNS:
-    for _name in (_col.header, *_col.aliases):
-        HEADER_LOOKUP[_normalize_header(_name)] = _col
-
-
-def _read_bytes(file: Any) -> tuple[bytes, str]:
-    """The upload's bytes and a name for the audit trail (UploadedFile, path, bytes, file)."""
-    if isinstance(file, bytes | bytearray):
-        return bytes(file), "上传文件"
-    if isinstance(file, str | Path):
-        path = Path(file)
-        return path.read_bytes(), path.name
-    if hasattr(file, "chunks"):
-        return b"".join(file.chunks()), getattr(file, "name", "") or "上传文件"
-    data = file.read()
-    return data, getattr(file, "name", "") or "上传文件"
-
-
 def _read_sheet(raw: bytes) -> tuple[str, list[list[Any]]]:
     """The member sheet's cells (Excel row n is index n-1), or ImportFileError in Chinese."""
-    if not raw:
-        raise ImportFileError("文件是空的，请选择填好的党员信息表")
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    except PasswordError as exc:
-        raise ImportFileError("文件设置了打开密码，请取消密码后再上传") from exc
-    except Exception as exc:  # calamine raises several types for "not a spreadsheet"
-        raise ImportFileError(
-            "无法读取该文件：请上传 Excel 工作簿（.xlsx），建议使用系统提供的导入模板"
-        ) from exc
-    with wb:
-        names = [
-            m.name
-            for m in wb.sheets_metadata
-            if m.name not in (CODE_SHEET, HELP_SHEET) and m.visible == SheetVisibleEnum.Visible
-        ]
-        name = DATA_SHEET if DATA_SHEET in wb.sheet_names else (names or wb.sheet_names)[0]
-        try:
-            rows = wb.get_sheet_by_name(name).to_python(
-                skip_empty_area=False, nrows=MAX_ROWS + HEADER_SCAN_ROWS + 1
-            )
-        except Exception as exc:
-            raise ImportFileError(f"无法读取工作表“{name}”，文件可能已损坏") from exc
-    return name, rows
+    return read_sheet(
+        raw,
+        sheet=DATA_SHEET,
+        skip=(CODE_SHEET, HELP_SHEET),
+        nrows=MAX_ROWS + HEADER_SCAN_ROWS + 1,
+        what="党员信息表",
+    )
 
 
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, Column]]:
     """The header row's index and {sheet column: template column}, matched by name."""
-    for r, values in enumerate(rows[:HEADER_SCAN_ROWS]):
-        mapping: dict[int, Column] = {}
-        for c, value in enumerate(values):
-            col = HEADER_LOOKUP.get(_normalize_header(value))
-            if col is not None and col not in mapping.values():
-                mapping[c] = col
-        if {"name", "id_number"} <= {col.field for col in mapping.values()}:
-            missing = [c.header for c in COLUMNS if c.required and c not in mapping.values()]
-            if missing:
-                raise ImportFileError(
-                    f"表头缺少必填列：{'、'.join(missing)}。请使用系统提供的导入模板"
-                )
-            return r, mapping
-    raise ImportFileError(
-        "没有找到表头（应包含“姓名”“公民身份号码”等列）。请使用系统提供的导入模板"
+    return find_header(
+        rows, COLUMNS, anchors=("name", "id_number"), expect=("姓名", "公民身份号码")
     )
 
 
-def _text(value: Any) -> str:
-    """A cell as text: 13800000000.0 → "13800000000", a date → 2024-07-01."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value).replace("\u3000", " ").replace("\xa0", " ").strip()
-
-
 def _code_text(value: Any, table: str) -> str:
-    text = _text(value)
+    text = cell_text(value)
     codes = code_labels(table)
     # A code typed into a number cell loses its leading zero: 1 → "01".
     if text.isdigit() and text not in codes and text.zfill(2) in codes:
@@ -423,8 +347,8 @@ def _id_text(value: Any) -> tuple[str, str]:
             return "", (
                 "公民身份号码被 Excel 存成了数字，末几位已丢失：请把该列设为“文本”后重新填写"
             )
-        return _text(value), ""
-    return normalize_id(_text(value)), ""
+        return cell_text(value), ""
+    return normalize_id(cell_text(value)), ""
 
 
 @dataclass
@@ -511,8 +435,8 @@ def member_import(
 def _member_import(*, actor: Any, file: Any, dry_run: bool, today: dt.date | None) -> ImportResult:
     clock = _Clock()
     result = ImportResult(dry_run=dry_run, timings=clock.laps)
-    raw, source = _read_bytes(file)
     try:
+        raw, source = upload_bytes(file)
         sheet_name, rows = _read_sheet(raw)
         clock.lap("read")
         header_index, mapping = _find_header(rows)
@@ -548,14 +472,14 @@ def _member_import(*, actor: Any, file: Any, dry_run: bool, today: dt.date | Non
             elif col.kind == "code":
                 data[name] = _code_text(value, col.table)
             elif col.kind == "date":
-                data[name] = value if isinstance(value, dt.date) else _text(value)
+                data[name] = value if isinstance(value, dt.date) else cell_text(value)
             elif col.kind not in ("branch", "group"):
-                data[name] = _text(value)
-        if data.get("id_number") == EXAMPLE_ID and _text(cells.get("name")) == EXAMPLE_NAME:
+                data[name] = cell_text(value)
+        if data.get("id_number") == EXAMPLE_ID and cell_text(cells.get("name")) == EXAMPLE_NAME:
             continue
         result.rows += 1
 
-        branch, problem = orgs.branch(_text(cells.get("branch")))
+        branch, problem = orgs.branch(cell_text(cells.get("branch")))
         group = None
         if problem:
             problems["branch"] = problem
@@ -564,7 +488,7 @@ def _member_import(*, actor: Any, file: Any, dry_run: bool, today: dt.date | Non
                 may_import[branch.pk] = may(actor, "member.import", branch)
             if not may_import[branch.pk]:
                 problems["branch"] = f"您没有向“{branch.display_name}”导入党员的权限"
-            group, problem = orgs.group(branch, _text(cells.get("group")))
+            group, problem = orgs.group(branch, cell_text(cells.get("group")))
             if problem:
                 problems["group"] = problem
 
@@ -647,7 +571,7 @@ def _row_error(
         messages.append(f"{label}：{message}")
         if name in column_of:
             columns.append(column_of[name])
-    return RowError(excel_row, _text(cells.get("name")), messages, sorted(columns))
+    return RowError(excel_row, cell_text(cells.get("name")), messages, sorted(columns))
 
 
 def _registered_elsewhere(
@@ -700,335 +624,6 @@ def _registered_elsewhere(
         )
         for row, clash in clashes
     ]
-
-
-def annotate_workbook(
-    raw: bytes, sheet_name: str, header_index: int, errors: list[RowError], rows: list[list[Any]]
-) -> bytes:
-    """The user's own workbook with a 错误说明 column and the bad cells filled red.
-
-    An .xlsx is patched at the XML level: only the header, the bad rows and the styles are
-    rewritten, so dropdowns, formats and other sheets survive, and a 30,000-row file takes a
-    second instead of the ~13 s and ~350 MB of an openpyxl load and save. Anything else (.xls,
-    .ods, unusual XML) is rebuilt from its values instead.
-    """
-    width = max((len(r) for r in rows), default=0)
-    header = rows[header_index] if header_index < len(rows) else []
-    existing = next((c for c, v in enumerate(header) if _normalize_header(v) == ERROR_HEADER), None)
-    try:
-        return _patch_xlsx(raw, sheet_name, header_index + 1, errors, existing, width)
-    except (
-        _PatchError,
-        KeyError,
-        IndexError,
-        ValueError,
-        zipfile.BadZipFile,
-        etree.XMLSyntaxError,
-    ):
-        return _annotated_copy(rows, sheet_name, header_index, errors, existing)
-
-
-class _PatchError(Exception):
-    """The workbook's XML is not laid out the way the fast annotator expects."""
-
-
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _q(tag: str) -> str:
-    return f"{{{NS_MAIN}}}{tag}"
-
-
-def _part(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
-
-
-def _patch_xlsx(
-    raw: bytes,
-    sheet_name: str,
-    header_row: int,
-    errors: list[RowError],
-    existing: int | None,
-    width: int,
-) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(raw)) as z:
-        book_part = "xl/workbook.xml"
-        rels_part = "xl/_rels/workbook.xml.rels"
-        book = etree.fromstring(z.read(book_part), _SAFE_XML)
-        rels = {
-            r.get("Id"): (r.get("Type", ""), r.get("Target", ""))
-            for r in etree.fromstring(z.read(rels_part), _SAFE_XML)
-        }
-        rid = next(
-            s.get(f"{{{NS_REL}}}id") for s in book.iter(_q("sheet")) if s.get("name") == sheet_name
-        )
-        sheet_part = _part(book_part, rels[rid][1])
-        styles_part = next(
-            _part(book_part, target) for kind, target in rels.values() if kind.endswith("/styles")
-        )
-        styles = _Styles(etree.fromstring(z.read(styles_part), _SAFE_XML))
-        error_col = existing if existing is not None else width
-        sheet = _patch_sheet(z.read(sheet_part), header_row, errors, styles, error_col)
-        patched = {
-            sheet_part: sheet,
-            styles_part: etree.tostring(
-                styles.root, xml_declaration=True, encoding="UTF-8", standalone=True
-            ),
-        }
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zo:
-            for info in z.infolist():
-                zo.writestr(info, patched.get(info.filename) or z.read(info.filename))
-    return out.getvalue()
-
-
-class _Styles:
-    """cellXfs of styles.xml, with red, header and note variants added on demand."""
-
-    def __init__(self, root: Any) -> None:
-        self.root = root
-        self.fills, self.fonts, self.xfs = (
-            root.find(_q("fills")),
-            root.find(_q("fonts")),
-            root.find(_q("cellXfs")),
-        )
-        if self.fills is None or self.fonts is None or self.xfs is None or not len(self.xfs):
-            raise _PatchError("styles")
-        red_fills = {
-            i
-            for i, fill in enumerate(self.fills)
-            if any(c.get("rgb") == ERROR_FILL.fgColor.rgb for c in fill.iter(_q("fgColor")))
-        }
-        # Red cells of an earlier annotation: turned back to plain before marking anew.
-        self.red_xfs = {i for i, xf in enumerate(self.xfs) if int(xf.get("fillId", 0)) in red_fills}
-        self._cache: dict[tuple[str, int], int] = {}
-        self._ids: dict[str, int] = {}
-
-    def _append(self, parent: Any, element: Any) -> int:
-        parent.append(element)
-        parent.set("count", str(len(parent)))
-        return len(parent) - 1
-
-    def _fill(self, rgb: str) -> int:
-        if rgb not in self._ids:
-            fill = etree.Element(_q("fill"))
-            pattern = etree.SubElement(fill, _q("patternFill"), patternType="solid")
-            etree.SubElement(pattern, _q("fgColor"), rgb=rgb)
-            etree.SubElement(pattern, _q("bgColor"), indexed="64")
-            self._ids[rgb] = self._append(self.fills, fill)
-        return self._ids[rgb]
-
-    def _font(self, rgb: str, *, bold: bool = False) -> int:
-        key = f"font-{rgb}-{bold}"
-        if key not in self._ids:
-            font = copy.deepcopy(self.fonts[0])
-            for child in list(font):
-                if child.tag in (_q("color"), _q("b")):
-                    font.remove(child)
-            if bold:
-                font.insert(0, etree.Element(_q("b")))
-            etree.SubElement(font, _q("color"), rgb=rgb)
-            self._ids[key] = self._append(self.fonts, font)
-        return self._ids[key]
-
-    def _variant(self, kind: str, s: int) -> int:
-        if (kind, s) in self._cache:
-            return self._cache[(kind, s)]
-        xf = copy.deepcopy(self.xfs[s])
-        if kind == "plain":
-            xf.set("fillId", "0")
-            xf.set("fontId", "0")
-        elif kind == "red":
-            xf.set("fillId", str(self._fill(ERROR_FILL.fgColor.rgb)))
-            xf.set("fontId", str(self._font(ERROR_FONT.color.rgb)))
-        else:  # "note" or "header": a cell of the 错误说明 column
-            header = kind == "header"
-            xf.set("numFmtId", "0")
-            xf.set("fillId", str(self._fill(HEADER_FILL.fgColor.rgb)) if header else "0")
-            xf.set(
-                "fontId",
-                str(self._font("FFFFFFFF" if header else ERROR_FONT.color.rgb, bold=header)),
-            )
-            for child in xf.findall(_q("alignment")):
-                xf.remove(child)
-            xf.insert(
-                0,
-                etree.Element(
-                    _q("alignment"),
-                    horizontal="center" if header else "general",
-                    vertical="center" if header else "top",
-                    wrapText="1",
-                ),
-            )
-            xf.set("applyAlignment", "1")
-        for attr in ("applyFill", "applyFont"):
-            xf.set(attr, "1")
-        self._cache[(kind, s)] = self._append(self.xfs, xf)
-        return self._cache[(kind, s)]
-
-    def red(self, s: int) -> int:
-        return s if s in self.red_xfs else self._variant("red", s)
-
-    def plain(self, s: int) -> int:
-        return self._variant("plain", s) if s in self.red_xfs else s
-
-    def header(self) -> int:
-        return self._variant("header", 0)
-
-    def note(self) -> int:
-        return self._variant("note", 0)
-
-
-_COLUMN_RE = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
-_STYLE_RE = re.compile(rb'\ss="(\d+)"')
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
-
-
-def _patch_sheet(
-    data: bytes, header_row: int, errors: list[RowError], styles: _Styles, error_col: int
-) -> bytes:
-    """Rewrite the header row and the bad rows of a worksheet part; copy the rest verbatim."""
-    if re.match(rb"\s*<\?xml[^>]*encoding=.(?![Uu][Tt][Ff]-?8)", data) or data[:2] in (
-        b"\xff\xfe",
-        b"\xfe\xff",
-    ):
-        raise _PatchError("encoding")  # the inserted text is UTF-8
-    root = re.search(rb"<(?:(\w+):)?worksheet\b[^>]*>", data)
-    if root is None:
-        raise _PatchError("worksheet")
-    p = root.group(1) + b":" if root.group(1) else b""
-    declared = re.search(
-        rb"xmlns" + (b":" + root.group(1) if p else b"") + rb'="([^"]+)"', root.group(0)
-    )
-    if declared is None or declared.group(1).decode() != NS_MAIN:
-        raise _PatchError("namespace")
-    start = data.find(b"<" + p + b"sheetData")
-    end = data.rfind(b"</" + p + b"sheetData>")
-    if start < 0 or end < 0:
-        raise _PatchError("sheetData")
-    row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(?:/>|>(.*?)</" + p + rb"row>)", re.S)
-    cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
-    by_row = {e.row: e for e in errors}
-    # After an earlier annotation every row may carry old notes or red cells: visit them all.
-    visit_all = bool(styles.red_xfs) or error_col < _header_width(data, header_row, row_re)
-    letter = get_column_letter(error_col + 1).encode()
-
-    def rewrite(match: re.Match[bytes]) -> bytes:
-        attrs, body = match.group(1), match.group(2) or b""
-        number = re.search(rb'\sr="(\d+)"', attrs)
-        if number is None:
-            raise _PatchError("row without r")
-        r = int(number.group(1))
-        error = by_row.get(r)
-        if not visit_all and error is None and r != header_row:
-            return match.group(0)
-        cells: dict[int, bytes] = {}
-        for cell in cell_re.finditer(body):
-            ref = _COLUMN_RE.search(cell.group(1))
-            if ref is None:
-                raise _PatchError("cell without r")
-            col = _column_number(ref.group(1))
-            if col == error_col:
-                continue  # an old note: replaced below, or dropped when the row is good now
-            style = _STYLE_RE.search(cell.group(1))
-            s = int(style.group(1)) if style else 0
-            new_s = styles.plain(s)
-            if error is not None and col in error.columns:
-                new_s = styles.red(s)
-            cells[col] = cell.group(0) if new_s == s else _with_style(cell.group(0), p, new_s)
-        if error is not None:
-            for col in error.columns:
-                if col not in cells:
-                    ref = get_column_letter(col + 1).encode() + str(r).encode()
-                    cells[col] = b"<" + p + b'c r="' + ref + b'" s="%d"/>' % styles.red(0)
-        if r == header_row:
-            cells[error_col] = _inline_cell(p, letter, r, ERROR_HEADER, styles.header())
-        elif error is not None:
-            cells[error_col] = _inline_cell(p, letter, r, error.text, styles.note())
-        attrs = re.sub(rb'\sspans="[^"]*"', b"", attrs)
-        inner = b"".join(cells[c] for c in sorted(cells))
-        return b"<" + p + b"row" + attrs + b">" + inner + b"</" + p + b"row>"
-
-    body = row_re.sub(rewrite, data[start:end])
-    head = _widen_dimension(data[:start], p, error_col)
-    if b"<" + p + b"cols" not in head:
-        width_xml = b'<%scols><%scol min="%d" max="%d" width="60" customWidth="1"/></%scols>' % (
-            p, p, error_col + 1, error_col + 1, p,
-        )  # fmt: skip
-        head = head + width_xml
-    return head + body + data[end:]
-
-
-def _header_width(data: bytes, header_row: int, row_re: re.Pattern[bytes]) -> int:
-    """Columns used by the header row (an 错误说明 column inside it means a re-annotation)."""
-    for match in row_re.finditer(data):
-        if re.search(rb'\sr="%d"' % header_row, match.group(1)):
-            refs = _COLUMN_RE.findall(match.group(2) or b"")
-            return max((_column_number(c) for c, _ in refs), default=-1) + 1
-    return 0
-
-
-def _with_style(cell: bytes, p: bytes, s: int) -> bytes:
-    if _STYLE_RE.search(cell):
-        return _STYLE_RE.sub(b' s="%d"' % s, cell, count=1)
-    return cell.replace(b"<" + p + b"c", b"<" + p + b'c s="%d"' % s, 1)
-
-
-def _inline_cell(p: bytes, letter: bytes, r: int, text: str, s: int) -> bytes:
-    safe = xml_escape(_XML_ILLEGAL.sub("", text)).encode()
-    return (
-        b"<" + p + b'c r="' + letter + str(r).encode() + b'" s="%d" t="inlineStr">' % s
-        + b"<" + p + b"is><" + p + b't xml:space="preserve">' + safe
-        + b"</" + p + b"t></" + p + b"is></" + p + b"c>"
-    )  # fmt: skip
-
-
-def _widen_dimension(head: bytes, p: bytes, error_col: int) -> bytes:
-    def widen(m: re.Match[bytes]) -> bytes:
-        first, _, last = m.group(1).partition(b":")
-        cols = re.match(rb"([A-Z]+)(\d+)", last or first)
-        if cols is None or _column_number(cols.group(1)) >= error_col:
-            return m.group(0)
-        end = get_column_letter(error_col + 1).encode() + cols.group(2)
-        return m.group(0).replace(m.group(1), first + b":" + end)
-
-    return re.sub(rb"<" + p + rb'dimension\s+ref="([^"]+)"', widen, head, count=1)
-
-
-def _annotated_copy(
-    rows: list[list[Any]],
-    sheet_name: str,
-    header_index: int,
-    errors: list[RowError],
-    existing: int | None,
-) -> bytes:
-    """A new workbook with the same values (for .xls/.ods uploads), notes and red cells."""
-    by_row = {e.row: e for e in errors}
-    width = max((len(r) for r in rows), default=0)
-    error_col = existing if existing is not None else width
-    exporter = Exporter(streaming=True)
-    ws = exporter.sheet(sheet_name[:31] or DATA_SHEET, freeze=None)
-    ws.ws.column_dimensions[get_column_letter(error_col + 1)].width = 60
-    for index, values in enumerate(rows):
-        out: list[Any] = list(values) + [None] * (max(width, error_col + 1) - len(values))
-        error = by_row.get(index + 1)
-        out[error_col] = ERROR_HEADER if index == header_index else (error.text if error else None)
-        if error is not None:
-            for c in error.columns:
-                out[c] = Styled(out[c], font=ERROR_FONT, fill=ERROR_FILL)
-        ws.append(out)
-    return exporter.to_bytes()
 
 
 class _Clock:

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.core.excel import xlsx_response
+from dangjian.core.excel import MAX_UPLOAD_BYTES, too_large_message, xlsx_response
 from dangjian.core.files import (
     IMPORT_ERRORS,
     private_file_for,
@@ -38,7 +38,6 @@ from dangjian.members.selectors import member_filter
 from dangjian.orgs.access import orgs_visible_to, scope_q, scope_roots
 from dangjian.orgs.models import Organization
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ERRORS_SHOWN = 20
 SESSION_KEY = "member_import_errors"
 
@@ -98,10 +97,7 @@ def member_import_page(request: HttpRequest) -> HttpResponse:
         if upload is None:
             context["file_error"] = "请选择要导入的 Excel 文件"
         elif (upload.size or 0) > MAX_UPLOAD_BYTES:
-            context["file_error"] = (
-                f"文件超过 {context['max_mb']} MB，请拆分后分批导入（每个文件不超过 "
-                f"{context['max_mb']} MB）"
-            )
+            context["file_error"] = too_large_message(MAX_UPLOAD_BYTES)
         else:
             result = excel.member_import(actor=request.user, file=upload, dry_run=dry_run)
             if result.ok and not dry_run:

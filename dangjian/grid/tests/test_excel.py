@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from dangjian.core import crypto
 from dangjian.core.models import AuditLog
+from dangjian.grid import services
 from dangjian.grid.models import Household
 from dangjian.grid.tests.factories import make_grid, make_household
 
@@ -123,3 +125,11 @@ def test_export_keeps_formula_like_addresses_and_notes_as_text(people, login, gr
     r = login(people.village_secretary).get(f"/grid/households/export.xlsx?grid={grid.pk}")
     assert r.status_code == 200
     assert_payloads_are_text(r.content)
+
+
+def test_only_those_who_maintain_households_get_an_export_recorded(people):
+    with pytest.raises(PermissionDenied):
+        services.household_export_record(actor=people.member, scope_label="甲村", rows=1)
+    assert not AuditLog.objects.filter(action="household.export").exists()
+    services.household_export_record(actor=people.village_secretary, scope_label="甲村", rows=2)
+    assert AuditLog.objects.get(action="household.export").changes == {"rows": 2}

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from dangjian.core import crypto
+from dangjian.core import excel as core_excel
 from dangjian.core.models import AuditLog
 from dangjian.members import excel
 from dangjian.members.access import members_visible_to
@@ -113,7 +114,7 @@ def _error_column(data: bytes) -> dict[int, str]:
     """{Excel row: 错误说明 text} of an annotated workbook."""
     ws = load_workbook(io.BytesIO(data)).active
     headers = [c.value for c in ws[1]]
-    col = headers.index(excel.ERROR_HEADER) + 1
+    col = headers.index(core_excel.ERROR_HEADER) + 1
     return {
         r: ws.cell(row=r, column=col).value
         for r in range(2, ws.max_row + 1)
@@ -261,10 +262,10 @@ def test_bad_rows_write_nothing_and_come_back_annotated(people, tree):
 
     # The bad cells are red; the good ones are not.
     ws = load_workbook(io.BytesIO(result.annotated)).active
-    assert ws["D3"].fill.fgColor.rgb == excel.ERROR_FILL.fgColor.rgb
-    assert ws["H4"].fill.fgColor.rgb == excel.ERROR_FILL.fgColor.rgb
-    assert ws["K8"].fill.fgColor.rgb == excel.ERROR_FILL.fgColor.rgb
-    assert ws["D2"].fill.fgColor.rgb != excel.ERROR_FILL.fgColor.rgb
+    assert ws["D3"].fill.fgColor.rgb == core_excel.ERROR_FILL.fgColor.rgb
+    assert ws["H4"].fill.fgColor.rgb == core_excel.ERROR_FILL.fgColor.rgb
+    assert ws["K8"].fill.fgColor.rgb == core_excel.ERROR_FILL.fgColor.rgb
+    assert ws["D2"].fill.fgColor.rgb != core_excel.ERROR_FILL.fgColor.rgb
 
 
 def test_an_annotated_file_can_be_fixed_and_imported(people, tree):
@@ -296,8 +297,8 @@ def test_reannotating_clears_the_previous_marks(people, tree):
     second = excel.member_import(actor=actor, file=again.getvalue())
     assert set(_error_column(second.annotated)) == {3}
     ws = load_workbook(io.BytesIO(second.annotated)).active
-    assert ws["C2"].fill.fgColor.rgb != excel.ERROR_FILL.fgColor.rgb
-    assert [c.value for c in ws[1]].count(excel.ERROR_HEADER) == 1
+    assert ws["C2"].fill.fgColor.rgb != core_excel.ERROR_FILL.fgColor.rgb
+    assert [c.value for c in ws[1]].count(core_excel.ERROR_HEADER) == 1
 
 
 def test_annotating_keeps_the_template_dropdowns_and_sheets(people, tree):
@@ -311,22 +312,22 @@ def test_annotating_keeps_the_template_dropdowns_and_sheets(people, tree):
     assert "list_ethnicity" in {dv.formula1 for dv in ws.data_validations.dataValidation}
     assert "list_ethnicity" in wb.defined_names
     assert ws["E3"].number_format == excel.DATE_FORMAT  # dates stay dates
-    assert ws["U1"].value == excel.ERROR_HEADER
+    assert ws["U1"].value == core_excel.ERROR_HEADER
     assert ws["U4"].value == "学历：“博士后”不在学历代码表中"
-    assert ws["F4"].fill.fgColor.rgb == excel.ERROR_FILL.fgColor.rgb
+    assert ws["F4"].fill.fgColor.rgb == core_excel.ERROR_FILL.fgColor.rgb
     assert ws["U3"].value is None
 
 
 def test_an_unusual_workbook_comes_back_as_a_copy_of_its_values(people, tree, monkeypatch):
     def refuse(*args, **kwargs):
-        raise excel._PatchError("test")
+        raise core_excel._PatchError("test")
 
-    monkeypatch.setattr(excel, "_patch_xlsx", refuse)
+    monkeypatch.setattr(core_excel, "_patch_xlsx", refuse)
     rows = [_row(1, tree.village_a1), _row(3, tree.village_a1, 民族="火星族")]
     result = excel.member_import(actor=people.village_secretary, file=_workbook(rows))
     assert _error_column(result.annotated) == {3: "民族：“火星族”不在民族代码表中"}
     ws = load_workbook(io.BytesIO(result.annotated)).active
-    assert ws["C3"].fill.fgColor.rgb == excel.ERROR_FILL.fgColor.rgb
+    assert ws["C3"].fill.fgColor.rgb == core_excel.ERROR_FILL.fgColor.rgb
     assert ws["E2"].value == dt.datetime(1980, 1, 1)
     assert ws["E2"].number_format == excel.DATE_FORMAT
 
