@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.members import stats_views
+from dangjian.members.stats import views as stats_views
 
 urlpatterns = [
     path("stats/<int:org_id>/", stats_views.member_stats_panel, name="stats"),
