@@ -38,7 +38,7 @@ from dangjian.meetings.api import router as meetings_router
 from dangjian.meetings.compliance_api import router as compliance_router
 from dangjian.meetings.reviews_api import router as reviews_router
 from dangjian.members.api import router as members_router
-from dangjian.members.stats_api import router as member_stats_router
+from dangjian.members.stats.api import router as member_stats_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.points.api import router as points_router
 from dangjian.recruitment.api import router as recruitment_router

@@ -362,7 +362,7 @@ if not PUBLIC_BASE_URL:
         raise RuntimeError("DANGJIAN_ENV=production 时必须设置环境变量 PUBLIC_BASE_URL")
     PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 # Who keeps the blocklist: ``gate(viewer) -> bool`` (core cannot import the access root).
-BLOCKLIST_GATE = "dangjian.service_requests.intake.may_manage_blocklist"
+BLOCKLIST_GATE = "dangjian.service_requests.access.may_manage_blocklist"
 
 # --- Domain knobs ---------------------------------------------------------------------------
 # A subtree move that would rewrite more copied-path rows than this runs in the background.

@@ -3,7 +3,7 @@ and an optional end time.
 
 Who may keep it is decided outside core (core imports no domain app):
 ``settings.BLOCKLIST_GATE`` is the dotted path of ``gate(viewer) -> bool``. The project points it
-at ``dangjian.service_requests.intake.may_manage_blocklist`` (``request.manage`` on a root
+at ``dangjian.service_requests.access.may_manage_blocklist`` (``request.manage`` on a root
 organization of the tree, because an entry applies to the whole installation).
 """
 

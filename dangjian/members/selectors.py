@@ -16,7 +16,7 @@ from dangjian.members.access import members_visible_to
 from dangjian.members.id_lookup import id_search_check
 from dangjian.members.models import DossierItem, DossierRequirement, Member, MemberEvent
 from dangjian.members.rules import EDUCATION_GROUPS, HAN, check_id_number, education_groups
-from dangjian.members.stats import age_band_birth_years, party_age_band_join_years
+from dangjian.members.stats.selectors import age_band_birth_years, party_age_band_join_years
 from dangjian.orgs.access import access_org_by_id
 from dangjian.orgs.models import Organization
 
@@ -31,7 +31,7 @@ ALERTS = {
 
 def alert_q(alert: str, today: dt.date, *, within: str | None = None) -> Q | None:
     """The list's ``alert=`` filter: exactly the predicates the alert panel counts with."""
-    from dangjian.members.stats import alert_conditions
+    from dangjian.members.stats.selectors import alert_conditions
 
     return alert_conditions(today, within=within).get(alert)
 

@@ -15,5 +15,5 @@ urlpatterns = [
     path("dossier-gaps/", views.dossier_gaps, name="dossier_gaps"),
     path("dossier-settings/", views.dossier_settings_edit, name="dossier_settings"),
     path("", include("dangjian.members.excel_urls")),
-    path("", include("dangjian.members.stats_urls")),
+    path("", include("dangjian.members.stats.urls")),
 ]

@@ -155,7 +155,7 @@ def applicant_stop(request: HttpRequest, applicant_id: int, payload: StopIn) -> 
 )
 def applicant_document(request: HttpRequest, applicant_id: int, kind: str) -> Any:
     applicant = access_applicant_by_id(request.user, applicant_id)
-    doc = documents.document_for(viewer=request.user, applicant=applicant, kind=kind)
+    doc = services.document_issue(actor=request.user, applicant=applicant, kind=kind)
     response = HttpResponse(
         doc.content,
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

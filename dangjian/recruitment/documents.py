@@ -4,6 +4,10 @@ A template is an ordinary .docx with placeholders such as ``{{姓名}}``. The de
 ``recruitment/templates/recruitment/docx/`` (written by ``write_defaults``; regenerate with
 ``dangjian shell -c "from dangjian.recruitment.documents import write_defaults; write_defaults()"``); an administrator may upload a replacement for a
 subtree, versioned, and the most specific active one on the applicant's path is used.
+
+This module only builds (defaults, filling, values, upload checks); the writes — an audited
+download, storing and switching templates — are services (``services.document_issue``,
+``template_upload``, ``template_activate``).
 """
 
 from __future__ import annotations
@@ -15,16 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Max
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dangjian.core.audit import audit_record
 from dangjian.core.paths import SEGMENT_WIDTH
 from dangjian.members.rules import code_labels
-from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
 from dangjian.recruitment import rules
 from dangjian.recruitment.access import upper_org
@@ -347,34 +346,11 @@ def values_for(applicant: Applicant, kind: str) -> dict[str, str]:
     return v
 
 
-def document_for(*, viewer: Any, applicant: Applicant, kind: str) -> Document:
-    """One filled document (the viewer was checked by the gate; downloads are audited)."""
-    if kind not in DocumentKind.values:
-        raise ValidationError("没有这种文书", code="kind")
-    done = set(StepRecord.objects.filter(applicant=applicant).values_list("number", flat=True))
-    if NEEDS_STEP[kind] not in done:
-        need = rules.load_book(applicant.rule_set_id).step(NEEDS_STEP[kind])
-        raise ValidationError(
-            f"完成“{need.name}”后才能生成{DocumentKind(kind).label}", code="not_yet"
-        )
-    template, row = template_for(kind, applicant.org)
-    content = fill(template, values_for(applicant, kind))
-    audit_record(
-        actor=viewer,
-        action="recruit.document",
-        obj=applicant,
-        changes={"kind": kind, "template": row.pk if row else "default"},
-        org_id=applicant.org_id,
-        org_path=applicant.org_path,
-    )
-    name = f"{TITLES[kind]}-{applicant.name}.docx"
-    return Document(kind, name, content, row)
-
-
 # --- uploading replacements ----------------------------------------------------------------------
 
 
-def _check_upload(kind: str, content: bytes) -> set[str]:
+def check_upload(kind: str, content: bytes) -> set[str]:
+    """The placeholders of an uploaded template, or a Chinese refusal of the file."""
     if len(content) > MAX_TEMPLATE_BYTES:
         raise ValidationError({"file": "模板文件不能超过 1 MB"})
     if not content.startswith(b"PK\x03\x04"):
@@ -399,59 +375,3 @@ def _check_upload(kind: str, content: bytes) -> set[str]:
     if not found:
         raise ValidationError({"file": "模板中没有占位符（如 {{姓名}}），无法填写"})
     return found
-
-
-@transaction.atomic
-def template_upload(
-    *, actor: Any, scope: Organization, kind: str, content: bytes, note: str = ""
-) -> DocumentTemplate:
-    """Store a replacement template for ``scope``'s subtree as a new active version."""
-    if kind not in DocumentKind.values:
-        raise ValidationError({"kind": "请选择文书"})
-    if not may(actor, "recruit.approve", scope):
-        raise PermissionDenied("上传文书模板须有该组织的发展党员审批权限")
-    found = _check_upload(kind, content)
-    latest = DocumentTemplate.objects.select_for_update().filter(kind=kind, scope=scope)
-    version = (latest.aggregate(v=Max("version"))["v"] or 0) + 1
-    latest.update(is_active=False)
-    row = DocumentTemplate(
-        kind=kind,
-        scope=scope,
-        scope_path=scope.path,
-        version=version,
-        note=(note or "").strip()[:200],
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
-    )
-    row.file.save(f"{kind}-v{version}.docx", ContentFile(content), save=False)
-    row.save()
-    audit_record(
-        actor=actor,
-        action="recruit.template",
-        obj=row,
-        changes={"kind": kind, "version": version, "placeholders": sorted(found)},
-        org_id=scope.pk,
-        org_path=scope.path,
-    )
-    return row
-
-
-@transaction.atomic
-def template_activate(*, actor: Any, template: DocumentTemplate, active: bool) -> DocumentTemplate:
-    """Make one stored version the active one (or switch uploads off: back to the default)."""
-    if not may(actor, "recruit.approve", template.scope):
-        raise PermissionDenied("您没有维护该组织文书模板的权限")
-    DocumentTemplate.objects.filter(kind=template.kind, scope=template.scope).update(
-        is_active=False
-    )
-    if active:
-        DocumentTemplate.objects.filter(pk=template.pk).update(is_active=True)
-    template.refresh_from_db()
-    audit_record(
-        actor=actor,
-        action="recruit.template_activate",
-        obj=template,
-        changes={"active": active},
-        org_id=template.scope_id,
-        org_path=template.scope_path,
-    )
-    return template

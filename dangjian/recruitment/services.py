@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.core import crypto
@@ -35,11 +37,13 @@ from dangjian.members.services import (
 )
 from dangjian.orgs.access import may
 from dangjian.orgs.models import BRANCH_TYPES, Organization
-from dangjian.recruitment import rules
+from dangjian.recruitment import documents, rules
 from dangjian.recruitment.access import applicants_visible_to, may_record_step, upper_org
 from dangjian.recruitment.models import (
     Applicant,
     DevelopmentPlan,
+    DocumentKind,
+    DocumentTemplate,
     RuleSet,
     StepFile,
     StepRecord,
@@ -760,3 +764,86 @@ def plan_save(
         org_path=org.path,
     )  # fmt: skip
     return plan
+
+
+# --- 发展党员文书: downloads and templates ------------------------------------------------------
+
+
+def document_issue(*, actor: Any, applicant: Applicant, kind: str) -> documents.Document:
+    """One filled document (the actor was checked by the gate; every download is audited)."""
+    if kind not in DocumentKind.values:
+        raise ValidationError("没有这种文书", code="kind")
+    done = set(StepRecord.objects.filter(applicant=applicant).values_list("number", flat=True))
+    if documents.NEEDS_STEP[kind] not in done:
+        need = rules.load_book(applicant.rule_set_id).step(documents.NEEDS_STEP[kind])
+        raise ValidationError(
+            f"完成“{need.name}”后才能生成{DocumentKind(kind).label}", code="not_yet"
+        )
+    template, row = documents.template_for(kind, applicant.org)
+    content = documents.fill(template, documents.values_for(applicant, kind))
+    audit_record(
+        actor=actor,
+        action="recruit.document",
+        obj=applicant,
+        changes={"kind": kind, "template": row.pk if row else "default"},
+        org_id=applicant.org_id,
+        org_path=applicant.org_path,
+    )
+    name = f"{documents.TITLES[kind]}-{applicant.name}.docx"
+    return documents.Document(kind, name, content, row)
+
+
+@transaction.atomic
+def template_upload(
+    *, actor: Any, scope: Organization, kind: str, content: bytes, note: str = ""
+) -> DocumentTemplate:
+    """Store a replacement template for ``scope``'s subtree as a new active version."""
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": "请选择文书"})
+    if not may(actor, "recruit.approve", scope):
+        raise PermissionDenied("上传文书模板须有该组织的发展党员审批权限")
+    found = documents.check_upload(kind, content)
+    latest = DocumentTemplate.objects.select_for_update().filter(kind=kind, scope=scope)
+    version = (latest.aggregate(v=Max("version"))["v"] or 0) + 1
+    latest.update(is_active=False)
+    row = DocumentTemplate(
+        kind=kind,
+        scope=scope,
+        scope_path=scope.path,
+        version=version,
+        note=(note or "").strip()[:200],
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    row.file.save(f"{kind}-v{version}.docx", ContentFile(content), save=False)
+    row.save()
+    audit_record(
+        actor=actor,
+        action="recruit.template",
+        obj=row,
+        changes={"kind": kind, "version": version, "placeholders": sorted(found)},
+        org_id=scope.pk,
+        org_path=scope.path,
+    )
+    return row
+
+
+@transaction.atomic
+def template_activate(*, actor: Any, template: DocumentTemplate, active: bool) -> DocumentTemplate:
+    """Make one stored version the active one (or switch uploads off: back to the default)."""
+    if not may(actor, "recruit.approve", template.scope):
+        raise PermissionDenied("您没有维护该组织文书模板的权限")
+    DocumentTemplate.objects.filter(kind=template.kind, scope=template.scope).update(
+        is_active=False
+    )
+    if active:
+        DocumentTemplate.objects.filter(pk=template.pk).update(is_active=True)
+    template.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="recruit.template_activate",
+        obj=template,
+        changes={"active": active},
+        org_id=template.scope_id,
+        org_path=template.scope_path,
+    )
+    return template

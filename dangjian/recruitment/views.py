@@ -378,7 +378,7 @@ def step_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
 def document(request: HttpRequest, applicant_id: int, kind: str) -> HttpResponse:
     applicant = access_applicant_by_id(request.user, applicant_id)
     try:
-        doc = documents.document_for(viewer=request.user, applicant=applicant, kind=kind)
+        doc = services.document_issue(actor=request.user, applicant=applicant, kind=kind)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("recruitment:applicant", applicant.pk)
@@ -466,7 +466,7 @@ def doc_templates(request: HttpRequest) -> HttpResponse:
     form = TemplateUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            documents.template_upload(
+            services.template_upload(
                 actor=request.user,
                 scope=scope,
                 kind=form.cleaned_data["kind"],
@@ -536,7 +536,7 @@ def doc_template_activate(request: HttpRequest, template_id: int) -> HttpRespons
     )
     if row is None:
         raise Http404("未找到该模板")
-    documents.template_activate(
+    services.template_activate(
         actor=request.user, template=row, active=request.POST.get("active") == "1"
     )
     messages.success(request, "已更新模板启用状态")

@@ -6,6 +6,8 @@ dispatched an order sees that request even without a staff role (their "my order
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dangjian.orgs.access import may, scope_q
-from dangjian.service_requests.models import RequestAssignment, ServiceRequest
+from dangjian.orgs.models import Organization
+from dangjian.service_requests import rules
+from dangjian.service_requests.models import RequestAssignment, RequestState, ServiceRequest
 
 NOT_FOUND = "未找到该诉求，或您无权查看"
 
@@ -55,3 +59,75 @@ def access_request_by_id(
 def may_see_private(viewer: Any, req: ServiceRequest) -> bool:
     """Internal notes and the full phone are for staff with ``request.handle`` on the request."""
     return may(viewer, "request.handle", req.org)
+
+
+def may_claim(viewer: Any, req: ServiceRequest) -> bool:
+    """A grid worker of the request's grid, or anyone who may dispatch there."""
+    if not may(viewer, "request.handle", req.org):
+        return False
+    return req.grid.workers.filter(pk=viewer.pk).exists() or may(
+        viewer, "request.dispatch", req.org
+    )
+
+
+def is_assigned(viewer: Any, req: ServiceRequest) -> bool:
+    """Whether the viewer is one of the members the request was dispatched to."""
+    if viewer is None or not getattr(viewer, "pk", None):
+        return False
+    return RequestAssignment.objects.filter(request=req, member__user_id=viewer.pk).exists()
+
+
+def _who(viewer: Any, req: ServiceRequest) -> dict[str, Callable[[], bool]]:
+    """Who may take each step, whatever the state; each fact is asked at most once."""
+    assigned = cache(lambda: is_assigned(viewer, req))
+    dispatch = cache(lambda: may(viewer, "request.dispatch", req.org))
+
+    def claimant() -> bool:
+        return req.claimed_by_id == getattr(viewer, "pk", None)
+
+    return {
+        "claim": lambda: may_claim(viewer, req),
+        "release": lambda: claimant() or dispatch(),
+        "dispatch": dispatch,
+        "start": lambda: assigned() or dispatch(),
+        "wait": lambda: claimant() or assigned() or dispatch(),
+        "resume": lambda: claimant() or assigned() or dispatch(),
+        "report": lambda: assigned() or dispatch(),
+        "reopen_by_staff": dispatch,
+        "close": dispatch,
+        "close_unresolved": dispatch,
+        "escalate": lambda: may(viewer, "request.manage", req.org),
+        "transfer": dispatch,
+        "recategorize": dispatch,  # not a transition: the deadlines are recomputed
+    }
+
+
+def may_act(viewer: Any, verb: str, req: ServiceRequest) -> bool:
+    """Whether the viewer may take step ``verb`` on the request (its state is checked apart,
+    by ``rules.allowed``). The services ask this before every staff step."""
+    return _who(viewer, req)[verb]()
+
+
+def allowed_transitions(viewer: Any, req: ServiceRequest) -> set[str]:
+    """The steps the viewer may take on the request now: the forms its page shows. The
+    services ask ``may_act`` again; rating and reopening belong to the resident (not listed)."""
+    shown: set[str] = set()
+    for verb, ok in _who(viewer, req).items():
+        if verb == "recategorize":
+            now = req.is_open
+        elif verb == "close":
+            # The page offers 结单 once the resident rated (a reported one closes by itself).
+            now = req.state == RequestState.RATED
+        else:
+            now = rules.allowed(verb, req.state)
+        if now and ok():
+            shown.add(verb)
+    return shown
+
+
+def may_manage_blocklist(viewer: Any) -> bool:
+    """``request.manage`` on a root organization: a blocklist entry applies to the whole
+    installation, so a township's workers (who manage requests only in their township) ask
+    the county instead."""
+    roots = Organization.objects.filter(parent__isnull=True, dissolved_on__isnull=True)
+    return any(may(viewer, "request.manage", org) for org in roots)

@@ -23,7 +23,6 @@ from dangjian.core.ratelimit import RateLimitedError, rate_count, rate_hit, rate
 from dangjian.core.redaction import redact_personal_numbers
 from dangjian.grid.models import Grid
 from dangjian.members.rules import check_mobile
-from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
 from dangjian.service_requests import services
 from dangjian.service_requests.models import (
@@ -34,14 +33,6 @@ from dangjian.service_requests.models import (
 )
 
 PURPOSE = "intake"
-
-
-def may_manage_blocklist(viewer: Any) -> bool:
-    """``request.manage`` on a root organization: a blocklist entry applies to the whole
-    installation, so a township's workers (who manage requests only in their township) ask
-    the county instead."""
-    roots = Organization.objects.filter(parent__isnull=True, dissolved_on__isnull=True)
-    return any(may(viewer, "request.manage", org) for org in roots)
 
 
 def limit(name: str) -> tuple[int, int]:

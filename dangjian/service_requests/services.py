@@ -32,6 +32,7 @@ from dangjian.members.rules import check_mobile
 from dangjian.orgs.access import may
 from dangjian.orgs.models import Organization
 from dangjian.service_requests import notices, rules
+from dangjian.service_requests.access import may_act
 from dangjian.service_requests.models import (
     Channel,
     CloseReason,
@@ -163,23 +164,19 @@ def _visible(actor: Any, req: ServiceRequest) -> None:
         raise Http404(NOT_FOUND)
 
 
-def _require(actor: Any, action: str, req: ServiceRequest, message: str) -> None:
+def _require(actor: Any, verb: str, req: ServiceRequest, message: str) -> None:
+    """A request the actor cannot see is a 404; a step they may not take on it is a 403."""
     _visible(actor, req)
-    if not may(actor, action, req.org):
+    if not may_act(actor, verb, req):
         raise PermissionDenied(message)
 
 
-def _is_assigned_member(actor: Any, req: ServiceRequest) -> bool:
-    if actor is None or not getattr(actor, "pk", None):
-        return False
-    return RequestAssignment.objects.filter(request=req, member__user_id=actor.pk).exists()
-
-
-def _require_doer(actor: Any, req: ServiceRequest) -> None:
-    """The dispatched member, or someone who may dispatch (a branch reporting for them)."""
-    if _is_assigned_member(actor, req):
-        return
-    _require(actor, "request.dispatch", req, "只有承办党员或支部可以办理此诉求")
+def _require_doer(actor: Any, verb: str, req: ServiceRequest) -> None:
+    """The dispatched member (who may not see the request's organization), or someone who may
+    dispatch (a branch reporting for them)."""
+    if not may_act(actor, verb, req):
+        _visible(actor, req)
+        raise PermissionDenied("只有承办党员或支部可以办理此诉求")
 
 
 def _note(note: str, *, required: str | None = None) -> str:
@@ -434,22 +431,13 @@ def request_submit(
 # --- claim and release (领单) ---------------------------------------------------------------
 
 
-def may_claim(actor: Any, req: ServiceRequest) -> bool:
-    """A grid worker of the request's grid, or anyone who may dispatch there."""
-    if not may(actor, "request.handle", req.org):
-        return False
-    return req.grid.workers.filter(pk=actor.pk).exists() or may(actor, "request.dispatch", req.org)
-
-
 @transaction.atomic
 def request_claim(
     *, actor: Any, request: ServiceRequest, note: str = "", note_public: bool = False
 ) -> ServiceRequest:
     """领单: take a request from the pool; exactly one of two racing claims wins."""
     req = _lock(request)
-    _visible(actor, req)
-    if not may_claim(actor, req):
-        raise PermissionDenied("只有本网格的网格员可以领单")
+    _require(actor, "claim", req, "只有本网格的网格员可以领单")
     note = _note(note)
     _check_transition("claim", req)
     now = timezone.now()
@@ -485,11 +473,7 @@ def request_release(
     """退回待领: the claimant gives a request back, or the claim timed out (``system``)."""
     req = _lock(request)
     if not system:
-        _visible(actor, req)
-        if req.claimed_by_id != getattr(actor, "pk", None) and not may(
-            actor, "request.dispatch", req.org
-        ):
-            raise PermissionDenied("只有领单人或支部可以退回")
+        _require(actor, "release", req, "只有领单人或支部可以退回")
     note = _note(note)
     _check_transition("release", req)
     before = req.state
@@ -529,7 +513,7 @@ def request_dispatch(
 ) -> ServiceRequest:
     """派单: the branch assigns the request to one or more members of its subtree."""
     req = _lock(request)
-    _require(actor, "request.dispatch", req, "只有支部可以派单")
+    _require(actor, "dispatch", req, "只有支部可以派单")
     _check_transition("dispatch", req)
     note = _note(note)
     if not members:
@@ -584,7 +568,7 @@ def request_start(
 ) -> ServiceRequest:
     """开始办理: a dispatched member (or the branch) starts work."""
     req = _lock(request)
-    _require_doer(actor, req)
+    _require_doer(actor, "start", req)
     _check_transition("start", req)
     note = _note(note)
     before = req.state
@@ -598,18 +582,11 @@ def request_start(
     return req
 
 
-def _require_handler(actor: Any, req: ServiceRequest) -> None:
-    if req.claimed_by_id == getattr(actor, "pk", None) or _is_assigned_member(actor, req):
-        return
-    _require(actor, "request.dispatch", req, "只有领单人、承办党员或支部可以操作")
-
-
 @transaction.atomic
 def request_wait(*, actor: Any, request: ServiceRequest, note: str) -> ServiceRequest:
     """请群众补充: the clock stops until the resident answers (the question is public)."""
     req = _lock(request)
-    _visible(actor, req)
-    _require_handler(actor, req)
+    _require(actor, "wait", req, "只有领单人、承办党员或支部可以操作")
     _check_transition("wait", req)
     note = _note(note, required="请写明需要群众补充的内容")
     before = req.state
@@ -632,8 +609,7 @@ def request_resume(
 ) -> ServiceRequest:
     """恢复办理: back to the paused state; deadlines move by the working days the pause took."""
     req = _lock(request)
-    _visible(actor, req)
-    _require_handler(actor, req)
+    _require(actor, "resume", req, "只有领单人、承办党员或支部可以操作")
     _check_transition("resume", req)
     note = _note(note)
     now = timezone.now()
@@ -712,7 +688,7 @@ def request_report(
     """晒单: report the work with at least one photo; the resident may then rate it. The
     photos are shown to the resident (private link) only when ``photos_public`` (对群众公开)."""
     req = _lock(request)
-    _require_doer(actor, req)
+    _require_doer(actor, "report", req)
     _check_transition("report", req)
     if not req.assignments.exists():
         raise _invalid("该诉求尚未派单给党员，不能晒单", "not_dispatched")
@@ -887,7 +863,7 @@ def request_reopen(
     """重新办理: the branch reopens a rated or closed request the resident says is not solved;
     refused beyond the reopen cap (the same cap as 不满意)."""
     req = _lock(request)
-    _require(actor, "request.dispatch", req, "只有支部可以重新办理")
+    _require(actor, "reopen_by_staff", req, "只有支部可以重新办理")
     _check_transition("reopen_by_staff", req)
     note = _note(note, required="请说明重新办理的原因")
     loop = rules.loop_rules()
@@ -937,7 +913,7 @@ def request_close(
     recorded as 未评价 — never as satisfied."""
     req = _lock(request)
     if not system:
-        _require(actor, "request.dispatch", req, "只有支部可以结单")
+        _require(actor, "close", req, "只有支部可以结单")
     _check_transition("close", req)
     now = timezone.now()
     if req.state == S.REPORTED:
@@ -983,7 +959,7 @@ def request_close_unresolved(
 ) -> ServiceRequest:
     """未解决关闭 (不属于职责、无法解决、重复、撤回): never counted as solved."""
     req = _lock(request)
-    _require(actor, "request.dispatch", req, "只有支部可以关闭诉求")
+    _require(actor, "close_unresolved", req, "只有支部可以关闭诉求")
     _check_transition("close_unresolved", req)
     if reason not in CloseReason.values or not reason:
         raise _invalid("请选择关闭原因", "reason_required", "reason")
@@ -1082,7 +1058,7 @@ def request_escalate(
     """升级督办 one level up the ladder (网格→支部→村→乡镇→县); logged and notified."""
     req = _lock(request)
     if not system:
-        _require(actor, "request.manage", req, "只有上级党组织可以升级督办")
+        _require(actor, "escalate", req, "只有上级党组织可以升级督办")
     _check_transition("escalate", req)
     nxt = rules.next_level(req.escalation_level)
     if nxt is None:
@@ -1130,7 +1106,7 @@ def request_transfer(
 ) -> ServiceRequest:
     """转办 to another grid (wrong area): back to that grid's pool, its workers notified."""
     req = _lock(request)
-    _require(actor, "request.dispatch", req, "只有支部可以转办")
+    _require(actor, "transfer", req, "只有支部可以转办")
     _check_transition("transfer", req)
     note = _note(note, required="请说明转办的理由")
     if grid.pk == req.grid_id:
@@ -1186,7 +1162,7 @@ def request_recategorize(
     """Change the category or priority: deadlines are recomputed from the submission time
     (plus any pause already taken)."""
     req = _lock(request)
-    _require(actor, "request.dispatch", req, "只有支部可以调整诉求类别")
+    _require(actor, "recategorize", req, "只有支部可以调整诉求类别")
     if not req.is_open:
         raise _invalid("诉求已办结，不能调整类别", "closed")
     priority = priority or category.default_priority

@@ -1,6 +1,6 @@
 """Staff pages of the five-order loop: the grid worker's queue, the branch's dispatch board,
 the overdue board, statistics, a member's orders (晒单), request detail with history, staff
-entry (红色代办), and one POST endpoint per transition.
+entry (红色代办), and one small POST view per step (``_step`` holds their shared plumbing).
 
 Thin: gate (service_requests.access / orgs.access) → form → one service or selector → template.
 """
@@ -8,6 +8,8 @@ Thin: gate (service_requests.access / orgs.access) → form → one service or s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +36,7 @@ from dangjian.orgs.models import Organization
 from dangjian.service_requests import rules, selectors, services
 from dangjian.service_requests.access import (
     access_request_by_id,
+    allowed_transitions,
     may_see_private,
     requests_visible_to,
 )
@@ -320,36 +323,6 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _actions_for(viewer: Any, req: ServiceRequest) -> set[str]:
-    """Which transition forms to show on the detail page (the services check again)."""
-    shown: set[str] = set()
-    handle = may(viewer, "request.handle", req.org)
-    dispatch = may(viewer, "request.dispatch", req.org)
-    assigned = req.assignments.filter(member__user_id=viewer.pk).exists()
-    claimant = req.claimed_by_id == viewer.pk
-    # Who sees which form; the services check again (rate/reopen belong to the resident).
-    who = {
-        "claim": handle and services.may_claim(viewer, req),
-        "release": claimant or dispatch,
-        "dispatch": dispatch,
-        "start": assigned or dispatch,
-        "wait": assigned or dispatch or claimant,
-        "resume": assigned or dispatch or claimant,
-        "report": assigned or dispatch,
-        "reopen_by_staff": dispatch,
-        "close": dispatch and req.state == S.RATED,
-        "close_unresolved": dispatch,
-        "escalate": may(viewer, "request.manage", req.org),
-        "transfer": dispatch,
-    }
-    for name, ok in who.items():
-        if ok and rules.allowed(name, req.state):
-            shown.add(name)
-    if dispatch and req.is_open:
-        shown.add("recategorize")  # not a transition: the deadlines are recomputed
-    return shown
-
-
 @login_required
 def detail(request: HttpRequest, request_id: int) -> HttpResponse:
     req = access_request_by_id(request.user, request_id)
@@ -357,7 +330,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, req: ServiceRequest, **forms_: Any) -> HttpResponse:
-    actions = _actions_for(request.user, req)
+    actions = allowed_transitions(request.user, req)
     private = may_see_private(request.user, req)
     grid_choices = (
         [
@@ -424,126 +397,184 @@ def _back(request: HttpRequest, req: ServiceRequest) -> HttpResponse:
     return redirect("service_requests:queue")
 
 
-@login_required
-@require_POST
-def act(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
-    """One POST endpoint per transition of the table (the service decides)."""
-    if verb not in (*rules.TRANSITIONS, "recategorize") or verb in ("rate", "reopen"):
-        raise Http404("未知操作")
-    req = access_request_by_id(request.user, request_id)
-    user = request.user
-    note = request.POST.get("note", "")
-    # A note stays internal unless its author ticks 说明对群众公开.
-    public = request.POST.get("note_public") == "on"
-    form_errors: dict[str, Any] = {}
-    try:
-        if verb == "claim":
-            services.request_claim(actor=user, request=req, note=note, note_public=public)
-            messages.success(request, f"已领单：{req.tracking_code}")
-        elif verb == "release":
-            services.request_release(actor=user, request=req, note=note)
-            messages.success(request, "已退回待领")
-        elif verb == "dispatch":
-            prefix = request.POST.get("prefix") or None
-            form = DispatchForm(
-                request.POST, member_choices=_member_choices(req.org), prefix=prefix
-            )
-            form_errors["dispatch_form"] = form
-            if not form.is_valid():
-                raise ValidationError("请选择本支部的在册党员")
-            members = list(Member.objects.filter(pk__in=form.cleaned_data["members"]))
-            services.request_dispatch(
-                actor=user,
-                request=req,
-                members=members,
-                note=form.cleaned_data["note"],
-                note_public=form.cleaned_data["note_public"],
-            )
-            messages.success(request, f"已派单：{req.tracking_code}")
-        elif verb == "start":
-            services.request_start(actor=user, request=req, note=note, note_public=public)
-            messages.success(request, "已开始办理")
-        elif verb == "wait":
-            services.request_wait(actor=user, request=req, note=note)
-            messages.success(request, "已请群众补充，计时暂停")
-        elif verb == "resume":
-            services.request_resume(actor=user, request=req, note=note, note_public=public)
-            messages.success(request, "已恢复办理")
-        elif verb == "report":
-            form_errors["report_form"] = ReportForm(request.POST)
-            services.request_report(
-                actor=user,
-                request=req,
-                note=note,
-                note_public=public,
-                photos=request.FILES.getlist("photos"),
-                photos_public=request.POST.get("photos_public") == "on",
-            )
-            messages.success(request, "晒单成功，等待群众评价")
-        elif verb == "recategorize":
-            category = RequestCategory.objects.filter(
-                code=request.POST.get("category", ""), is_active=True
-            ).first()
-            if category is None:
-                raise ValidationError({"category": ValidationError("请选择诉求类别")})
-            services.request_recategorize(
-                actor=user,
-                request=req,
-                category=category,
-                priority=request.POST.get("priority", ""),
-                note=note,
-                note_public=public,
-            )
-            messages.success(request, "已调整类别，办结期限已重新计算")
-        elif verb == "reopen_by_staff":
-            services.request_reopen(actor=user, request=req, note=note, note_public=public)
-            messages.success(request, "已重新办理，承办党员已收到通知")
-        elif verb == "close":
-            services.request_close(actor=user, request=req, note=note, note_public=public)
-            messages.success(request, "已结单")
-        elif verb == "close_unresolved":
-            cform = CloseUnresolvedForm(request.POST)
-            form_errors["close_form"] = cform
-            cform.is_valid()
-            dup = None
-            code = (cform.cleaned_data.get("duplicate_of") or "").strip().upper()
-            if code:
-                dup = requests_visible_to(user).filter(tracking_code=code).first()
-            services.request_close_unresolved(
-                actor=user,
-                request=req,
-                reason=cform.cleaned_data.get("reason") or "",
-                note=note,
-                duplicate_of=dup,
-            )
-            messages.success(request, "已关闭（未解决）")
-        elif verb == "escalate":
-            eform = EscalateForm(request.POST)
-            form_errors["escalate_form"] = eform
-            eform.is_valid()
-            services.request_escalate(
-                actor=user,
-                request=req,
-                note=note,
-                to_level=eform.cleaned_data.get("to_level") or None,
-            )
-            messages.success(request, "已升级督办")
-        elif verb == "transfer":
-            raw = request.POST.get("grid", "")
-            grid = (
-                grids_visible_to(user).filter(pk=int(raw)).select_related("org").first()
-                if raw.isdigit()
-                else None
-            )
-            if grid is None:
-                raise ValidationError({"grid": ValidationError("请选择要转至的网格")})
-            services.request_transfer(
-                actor=user, request=req, grid=grid, note=note, note_public=public
-            )
-            messages.success(request, f"已转办至{grid.name}")
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return _back(request, req)
+def _step(
+    do: Callable[[HttpRequest, ServiceRequest], str],
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST view for one step: gate, run ``do`` (one service; it returns what to tell the
+    user), show its message or the refusal, and go back where the form was."""
+
+    @login_required
+    @require_POST
+    @wraps(do)
+    def view(request: HttpRequest, request_id: int) -> HttpResponse:
+        req = access_request_by_id(request.user, request_id)
+        try:
+            messages.success(request, do(request, req))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return _back(request, req)
+
+    return view
+
+
+def _note(request: HttpRequest) -> str:
+    return request.POST.get("note", "")
+
+
+def _note_public(request: HttpRequest) -> bool:
+    """A note stays internal unless its author ticks 说明对群众公开."""
+    return request.POST.get("note_public") == "on"
+
+
+@_step
+def claim(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_claim(
+        actor=request.user, request=req, note=_note(request), note_public=_note_public(request)
+    )
+    return f"已领单：{req.tracking_code}"
+
+
+@_step
+def release(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_release(actor=request.user, request=req, note=_note(request))
+    return "已退回待领"
+
+
+@_step
+def dispatch(request: HttpRequest, req: ServiceRequest) -> str:
+    prefix = request.POST.get("prefix") or None
+    form = DispatchForm(request.POST, member_choices=_member_choices(req.org), prefix=prefix)
+    if not form.is_valid():
+        raise ValidationError("请选择本支部的在册党员")
+    members = list(Member.objects.filter(pk__in=form.cleaned_data["members"]))
+    services.request_dispatch(
+        actor=request.user,
+        request=req,
+        members=members,
+        note=form.cleaned_data["note"],
+        note_public=form.cleaned_data["note_public"],
+    )
+    return f"已派单：{req.tracking_code}"
+
+
+@_step
+def start(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_start(
+        actor=request.user, request=req, note=_note(request), note_public=_note_public(request)
+    )
+    return "已开始办理"
+
+
+@_step
+def wait(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_wait(actor=request.user, request=req, note=_note(request))
+    return "已请群众补充，计时暂停"
+
+
+@_step
+def resume(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_resume(
+        actor=request.user, request=req, note=_note(request), note_public=_note_public(request)
+    )
+    return "已恢复办理"
+
+
+@_step
+def report(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_report(
+        actor=request.user,
+        request=req,
+        note=_note(request),
+        note_public=_note_public(request),
+        photos=request.FILES.getlist("photos"),
+        photos_public=request.POST.get("photos_public") == "on",
+    )
+    return "晒单成功，等待群众评价"
+
+
+@_step
+def recategorize(request: HttpRequest, req: ServiceRequest) -> str:
+    category = RequestCategory.objects.filter(
+        code=request.POST.get("category", ""), is_active=True
+    ).first()
+    if category is None:
+        raise ValidationError({"category": ValidationError("请选择诉求类别")})
+    services.request_recategorize(
+        actor=request.user,
+        request=req,
+        category=category,
+        priority=request.POST.get("priority", ""),
+        note=_note(request),
+        note_public=_note_public(request),
+    )
+    return "已调整类别，办结期限已重新计算"
+
+
+@_step
+def reopen_by_staff(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_reopen(
+        actor=request.user, request=req, note=_note(request), note_public=_note_public(request)
+    )
+    return "已重新办理，承办党员已收到通知"
+
+
+@_step
+def close(request: HttpRequest, req: ServiceRequest) -> str:
+    services.request_close(
+        actor=request.user, request=req, note=_note(request), note_public=_note_public(request)
+    )
+    return "已结单"
+
+
+@_step
+def close_unresolved(request: HttpRequest, req: ServiceRequest) -> str:
+    form = CloseUnresolvedForm(request.POST)
+    form.is_valid()  # the service words the refusals; the form only cleans the input
+    dup = None
+    code = (form.cleaned_data.get("duplicate_of") or "").strip().upper()
+    if code:
+        dup = requests_visible_to(request.user).filter(tracking_code=code).first()
+    services.request_close_unresolved(
+        actor=request.user,
+        request=req,
+        reason=form.cleaned_data.get("reason") or "",
+        note=_note(request),
+        duplicate_of=dup,
+    )
+    return "已关闭（未解决）"
+
+
+@_step
+def escalate(request: HttpRequest, req: ServiceRequest) -> str:
+    form = EscalateForm(request.POST)
+    form.is_valid()
+    services.request_escalate(
+        actor=request.user,
+        request=req,
+        note=_note(request),
+        to_level=form.cleaned_data.get("to_level") or None,
+    )
+    return "已升级督办"
+
+
+@_step
+def transfer(request: HttpRequest, req: ServiceRequest) -> str:
+    raw = request.POST.get("grid", "")
+    grid = (
+        grids_visible_to(request.user).filter(pk=int(raw)).select_related("org").first()
+        if raw.isdigit()
+        else None
+    )
+    if grid is None:
+        raise ValidationError({"grid": ValidationError("请选择要转至的网格")})
+    services.request_transfer(
+        actor=request.user,
+        request=req,
+        grid=grid,
+        note=_note(request),
+        note_public=_note_public(request),
+    )
+    return f"已转办至{grid.name}"
 
 
 @login_required

@@ -1,7 +1,8 @@
 """The 中国共产党党员组织关系介绍信: its wording (存根, 介绍信, 回执) and the Word download.
 
-``letter_for`` gathers what the printed letter says for one viewer: the 公民身份号码 is masked
-unless the viewer may reveal it, and every unmasked rendering is audited like a reveal.
+``letter_for`` gathers what the printed letter says, with the 公民身份号码 and mobile in full or
+masked. Which one a viewer reads, and the audit of every unmasked rendering (like a reveal), is
+the service ``services.letter_read``; this module writes nothing.
 """
 
 from __future__ import annotations
@@ -10,15 +11,10 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 from dangjian.core import crypto
-from dangjian.core.audit import audit_record
-from dangjian.members.access import may_reveal
 from dangjian.members.models import Member
 from dangjian.members.rules import age_on, code_labels
 from dangjian.transfers import rules
-from dangjian.transfers.access import may_see_letter
 from dangjian.transfers.models import Transfer
 
 TITLE = "中国共产党党员组织关系介绍信"
@@ -75,30 +71,19 @@ class Letter:
         return f"{self.member_name}同志的党员组织关系已转达我处，特此回执。"
 
 
-def letter_for(*, viewer: Any, transfer: Transfer) -> Letter:
-    """The letter of an issued transfer as this viewer may read it (full ID only if permitted)."""
-    if not may_see_letter(transfer):
-        raise ValidationError("介绍信尚未开具（审批通过后才有介绍信）")
+def letter_for(*, transfer: Transfer, revealed: bool) -> Letter:
+    """The letter of an issued transfer, the ID number and mobile in full only if ``revealed``
+    (the caller decides who may read them, and audits it)."""
     member: Member | None = transfer.member
     sex = ethnicity = age = id_number = mobile = ""
-    revealed = False
     if member is not None:
         sex = code_labels("sex").get(member.sex, "")
         ethnicity = code_labels("ethnicity").get(member.ethnicity, "")
         if transfer.issued_on is not None:
             age = f"{age_on(member.birth_date, transfer.issued_on)}岁"
-        revealed = may_reveal(viewer, member)
         if revealed:
             id_number = crypto.decrypt(member.id_number_enc)
             mobile = crypto.decrypt(member.mobile_enc)
-            audit_record(
-                actor=viewer,
-                action="transfer.letter_reveal",
-                obj=transfer,
-                changes={"member": member.pk},
-                org_id=member.branch_id,
-                org_path=member.org_path,
-            )
         else:
             id_number, mobile = member.id_number_masked, member.mobile_masked
     issuing = transfer.issuing_org
@@ -112,7 +97,7 @@ def letter_for(*, viewer: Any, transfer: Transfer) -> Letter:
         ethnicity=ethnicity,
         category=category,
         id_number=id_number,
-        id_revealed=revealed,
+        id_revealed=revealed and member is not None,
         mobile=mobile,
         from_name=transfer.from_branch.name if transfer.from_branch else transfer.external_unit,
         to_name=transfer.to_branch.name if transfer.to_branch else transfer.external_unit,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from dangjian.core.audit import audit_record
 from dangjian.dues.selectors import paid_through_text
 from dangjian.members import rollups
+from dangjian.members.access import may_reveal
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.placements import placement_move
 from dangjian.members.rules import check_id_number, normalize_id
@@ -31,7 +32,7 @@ from dangjian.members.services import (
 )
 from dangjian.orgs.access import may
 from dangjian.orgs.models import BRANCH_TYPES, Organization
-from dangjian.transfers import rules
+from dangjian.transfers import letters, rules
 from dangjian.transfers.access import (
     approving_org,
     may_approve,
@@ -39,6 +40,7 @@ from dangjian.transfers.access import (
     may_request,
     may_return,
     may_revoke,
+    may_see_letter,
 )
 from dangjian.transfers.models import Transfer, TransferCounter
 
@@ -641,3 +643,27 @@ def _transfer_in_external(
         external_number=number,
     )
     return transfer
+
+
+# --- the letter -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_read(*, actor: Any, transfer: Transfer) -> letters.Letter:
+    """The letter of an issued transfer as ``actor`` may read it: the full ID number and mobile
+    only if they may reveal the member's, and then audited like a reveal."""
+    if not may_see_letter(transfer):
+        raise ValidationError("介绍信尚未开具（审批通过后才有介绍信）")
+    member = transfer.member
+    revealed = member is not None and may_reveal(actor, member)
+    letter = letters.letter_for(transfer=transfer, revealed=revealed)
+    if revealed and member is not None:
+        audit_record(
+            actor=actor,
+            action="transfer.letter_reveal",
+            obj=transfer,
+            changes={"member": member.pk},
+            org_id=member.branch_id,
+            org_path=member.org_path,
+        )
+    return letter

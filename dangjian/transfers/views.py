@@ -240,7 +240,7 @@ def _letter(request: HttpRequest, transfer_id: int) -> tuple[Transfer, letters.L
     t = access_transfer_by_id(request.user, transfer_id)
     if not may_see_letter(t):
         return t, None
-    return t, letters.letter_for(viewer=request.user, transfer=t)
+    return t, services.letter_read(actor=request.user, transfer=t)
 
 
 @login_required

@@ -35,6 +35,6 @@ def test_a_server_error_fails_the_command(tree, people, monkeypatch) -> None:
     def broken(**kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("dangjian.members.stats.member_alerts", broken)
+    monkeypatch.setattr("dangjian.members.stats.selectors.member_alerts", broken)
     with pytest.raises(CommandError, match="/members/alerts/"):
         _bench("--persona", "county_admin", "--no-links")

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from dangjian.core.workdays import add_months
-from dangjian.members import stats
 from dangjian.members.models import DossierRequirement, Member
 from dangjian.members.rules import STATUS_RULES
 from dangjian.members.services import (
@@ -17,6 +16,7 @@ from dangjian.members.services import (
     member_set_mobile,
     member_set_standing,
 )
+from dangjian.members.stats import selectors as stats
 from dangjian.members.tests.test_stats import Roll
 
 API = "/api/v1"

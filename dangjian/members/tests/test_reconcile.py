@@ -15,7 +15,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from dangjian.members import rollups, stats
+from dangjian.members import rollups
 from dangjian.members.models import Member, MemberStat
 from dangjian.members.services import (
     member_confirm_full,
@@ -28,6 +28,7 @@ from dangjian.members.services import (
     member_set_standing,
     member_update,
 )
+from dangjian.members.stats import selectors as stats
 from dangjian.members.tests.test_stats import Roll
 
 

@@ -12,7 +12,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from dangjian.members import stats
 from dangjian.members.models import Member, MemberStat
 from dangjian.members.rules import AGE_BANDS, id_check_digit
 from dangjian.members.services import (
@@ -23,6 +22,7 @@ from dangjian.members.services import (
     member_set_retired,
     member_set_standing,
 )
+from dangjian.members.stats import selectors as stats
 from dangjian.orgs.models import Organization
 
 TODAY = dt.date(2026, 6, 30)

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from docx import Document
 
-from dangjian.recruitment import documents
+from dangjian.recruitment import documents, services
 from dangjian.recruitment.models import DocumentKind, DocumentTemplate
 from dangjian.recruitment.tests.factories import make_applicant, sponsors, walk
 
@@ -52,7 +52,7 @@ def full(tree, people):
 
 @pytest.mark.parametrize("kind", DocumentKind.values)
 def test_every_document_fills_from_the_record(full, people, kind) -> None:
-    doc = documents.document_for(viewer=people.township_a, applicant=full, kind=kind)
+    doc = services.document_issue(actor=people.township_a, applicant=full, kind=kind)
     text = _text(doc.content)
     assert "孙丽" in text
     assert "{{" not in text
@@ -74,22 +74,22 @@ def test_an_uploaded_template_is_used_for_its_subtree_then_switched_off(
     custom.add_paragraph("甲镇格式：{{姓名}}，{{党支部}}")
     out = io.BytesIO()
     custom.save(out)
-    row = documents.template_upload(
+    row = services.template_upload(
         actor=people.township_a, scope=tree.township_a, kind="talk", content=out.getvalue()
     )
     assert row.version == 1
     text = _text(
-        documents.document_for(viewer=people.township_a, applicant=full, kind="talk").content
+        services.document_issue(actor=people.township_a, applicant=full, kind="talk").content
     )
     assert text.startswith("甲镇格式：孙丽，中共甲村支部委员会")
-    second = documents.template_upload(
+    second = services.template_upload(
         actor=people.township_a, scope=tree.township_a, kind="talk", content=out.getvalue()
     )
     assert second.version == 2
     assert DocumentTemplate.objects.filter(kind="talk", is_active=True).count() == 1
-    documents.template_activate(actor=people.township_a, template=second, active=False)
+    services.template_activate(actor=people.township_a, template=second, active=False)
     text = _text(
-        documents.document_for(viewer=people.township_a, applicant=full, kind="talk").content
+        services.document_issue(actor=people.township_a, applicant=full, kind="talk").content
     )
     assert "入党申请人谈话记录" in text
 
@@ -103,7 +103,7 @@ def test_an_uploaded_template_is_used_for_its_subtree_then_switched_off(
 )
 def test_bad_uploads_are_refused(people, tree, content, message) -> None:
     with pytest.raises(ValidationError, match=message):
-        documents.template_upload(
+        services.template_upload(
             actor=people.township_a, scope=tree.township_a, kind="talk", content=content
         )
     assert not DocumentTemplate.objects.exists()
@@ -115,11 +115,11 @@ def test_unknown_placeholders_and_missing_rights_are_refused(people, tree) -> No
     out = io.BytesIO()
     doc.save(out)
     with pytest.raises(ValidationError, match="无法识别的占位符"):
-        documents.template_upload(
+        services.template_upload(
             actor=people.township_a, scope=tree.township_a, kind="talk", content=out.getvalue()
         )
     with pytest.raises(PermissionDenied):
-        documents.template_upload(
+        services.template_upload(
             actor=people.village_secretary,
             scope=tree.village_a1,
             kind="talk",

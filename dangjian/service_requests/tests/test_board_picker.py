@@ -47,7 +47,7 @@ def test_several_members_picked_by_checkbox_are_all_dispatched(login, people, fr
     other = make_member(people.county_admin, tree.village_a1, name="王立新")
     drive(fresh, "claimed", people=people, member=doer)
     login(people.village_secretary).post(
-        reverse("service_requests:act", args=[fresh.pk, "dispatch"]),
+        reverse("service_requests:dispatch", args=[fresh.pk]),
         {"prefix": f"r{fresh.pk}", f"r{fresh.pk}-members": [doer.pk, other.pk], "next": "board"},
     )
     fresh.refresh_from_db()

@@ -35,9 +35,7 @@ def test_the_grid_worker_sees_the_pool_and_claims_from_it(login, people, fresh):
     page = client.get(reverse("service_requests:pool"))
     assert page.status_code == 200
     assert fresh.tracking_code in page.content.decode()
-    response = client.post(
-        reverse("service_requests:act", args=[fresh.pk, "claim"]), {"next": "pool"}
-    )
+    response = client.post(reverse("service_requests:claim", args=[fresh.pk]), {"next": "pool"})
     assert response.status_code == 302
     fresh.refresh_from_db()
     assert (fresh.state, fresh.claimed_by) == ("claimed", people.grid_worker)
@@ -64,7 +62,7 @@ def test_the_branch_dispatches_from_its_board(login, people, fresh, doer):
     page = client.get(reverse("service_requests:board"))
     assert fresh.tracking_code in page.content.decode()
     client.post(
-        reverse("service_requests:act", args=[fresh.pk, "dispatch"]),
+        reverse("service_requests:dispatch", args=[fresh.pk]),
         {"prefix": f"r{fresh.pk}", f"r{fresh.pk}-members": [doer.pk], "next": "board"},
     )
     fresh.refresh_from_db()
@@ -79,7 +77,7 @@ def test_the_member_reports_with_a_photo_from_my_orders(login, people, fresh, do
     assert page.status_code == 200
     assert f"report-{fresh.tracking_code}" in page.content.decode()
     client.post(
-        reverse("service_requests:act", args=[fresh.pk, "report"]),
+        reverse("service_requests:report", args=[fresh.pk]),
         {"note": "已修好", "photos": [photo()], "next": "mine"},
     )
     fresh.refresh_from_db()
@@ -98,7 +96,7 @@ def test_a_report_without_a_photo_is_refused_and_nothing_changes(login, people, 
     drive(fresh, "dispatched", people=people, member=doer)
     events = fresh.events.count()
     response = login(people.member).post(
-        reverse("service_requests:act", args=[fresh.pk, "report"]), {"note": "已修好"}, follow=True
+        reverse("service_requests:report", args=[fresh.pk]), {"note": "已修好"}, follow=True
     )
     assert "晒单须上传至少一张现场照片" in response.content.decode()
     fresh.refresh_from_db()
@@ -124,7 +122,7 @@ def test_a_transition_without_the_role_is_refused_and_changes_nothing(
     before = ServiceRequest.objects.filter(pk=fresh.pk).values().get()
     events = RequestEvent.objects.count()
     response = login(getattr(people, persona)).post(
-        reverse("service_requests:act", args=[fresh.pk, verb]),
+        reverse(f"service_requests:{verb}", args=[fresh.pk]),
         {"note": "x", "reason": "cannot_fix", "members": []},
     )
     assert response.status_code == status
@@ -137,9 +135,7 @@ def test_a_grid_worker_of_another_grid_cannot_claim(login, people, tree):
 
     other = make_grid(tree.village_a2, "乙村网格")
     req, _ = submit(other)
-    response = login(people.grid_worker).post(
-        reverse("service_requests:act", args=[req.pk, "claim"])
-    )
+    response = login(people.grid_worker).post(reverse("service_requests:claim", args=[req.pk]))
     assert response.status_code == 403
     req.refresh_from_db()
     assert req.state == "submitted"
@@ -252,7 +248,7 @@ def test_a_staff_reopen_beyond_the_limit_is_refused_and_nothing_changes(login, p
     before = ServiceRequest.objects.filter(pk=req.pk).values().get()
     events = req.events.count()
     response = login(people.village_secretary).post(
-        reverse("service_requests:act", args=[req.pk, "reopen_by_staff"]),
+        reverse("service_requests:reopen_by_staff", args=[req.pk]),
         {"note": "群众来电反映仍未解决"},
         follow=True,
     )
@@ -265,7 +261,7 @@ def test_the_branch_reopens_a_closed_request_and_it_is_no_longer_solved(login, p
     req = drive(fresh, "closed", people=people, member=doer)
     assert req.solved_at is not None
     login(people.village_secretary).post(
-        reverse("service_requests:act", args=[req.pk, "reopen_by_staff"]), {"note": "又坏了"}
+        reverse("service_requests:reopen_by_staff", args=[req.pk]), {"note": "又坏了"}
     )
     req.refresh_from_db()
     assert (req.state, req.reopen_count, req.solved_at) == ("reopened", 1, None)
@@ -299,14 +295,14 @@ def test_the_branch_changes_the_category_and_the_deadline_is_recomputed(login, p
     page = client.get(reverse("service_requests:detail", args=[fresh.pk])).content.decode()
     assert "act-recategorize" in page
     client.post(
-        reverse("service_requests:act", args=[fresh.pk, "recategorize"]),
+        reverse("service_requests:recategorize", args=[fresh.pk]),
         {"category": "neighbour_dispute", "priority": "", "note": "实为邻里纠纷"},
     )
     fresh.refresh_from_db()
     assert (fresh.category.code, fresh.priority) == ("neighbour_dispute", "complex")
     assert fresh.due_at > due
     response = client.post(
-        reverse("service_requests:act", args=[fresh.pk, "recategorize"]),
+        reverse("service_requests:recategorize", args=[fresh.pk]),
         {"category": "nope"},
         follow=True,
     )

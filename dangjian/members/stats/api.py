@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
-from dangjian.members import stats
+from dangjian.members.stats import selectors as stats
 from dangjian.orgs.access import access_org_by_id
 
 router = Router(tags=["党员统计"])

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.members import stats
+from dangjian.members.stats import selectors as stats
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.access import access_org_by_id
 from dangjian.orgs.models import Organization

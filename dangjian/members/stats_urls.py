@@ -1,8 +1,0 @@
-from django.urls import path
-
-from dangjian.members import stats_views
-
-urlpatterns = [
-    path("stats/<int:org_id>/", stats_views.member_stats_panel, name="stats"),
-    path("alerts/<int:org_id>/", stats_views.member_alerts_panel, name="alerts"),
-]
