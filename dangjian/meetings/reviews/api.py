@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.params import Query
 
-from dangjian.meetings import review_services as services
 from dangjian.meetings.access import access_meeting_by_id, reviews_visible_to
 from dangjian.meetings.models import MemberReview
+from dangjian.meetings.reviews import services
 from dangjian.members.access import access_member_by_id
 from dangjian.orgs.access import access_org_by_id
 from dangjian.orgs.models import BRANCH_TYPES

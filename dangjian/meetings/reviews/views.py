@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
-from dangjian.meetings import review_services as services
 from dangjian.meetings.access import reviews_visible_to
 from dangjian.meetings.models import MemberReview
+from dangjian.meetings.reviews import services
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 
