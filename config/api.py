@@ -35,8 +35,8 @@ from dangjian.dues.api import router as dues_router
 from dangjian.findings.api import router as findings_router
 from dangjian.grid.api import router as grid_router
 from dangjian.meetings.api import router as meetings_router
-from dangjian.meetings.compliance_api import router as compliance_router
-from dangjian.meetings.reviews_api import router as reviews_router
+from dangjian.meetings.compliance.api import router as compliance_router
+from dangjian.meetings.reviews.api import router as reviews_router
 from dangjian.members.api import router as members_router
 from dangjian.members.stats.api import router as member_stats_router
 from dangjian.orgs.api import router as orgs_router

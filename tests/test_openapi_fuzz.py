@@ -356,7 +356,7 @@ def _organizational_life_rows(people: Any, tree: Any) -> dict[str, Any]:
 
     from dangjian.findings.services import finding_create, remedy_add
     from dangjian.meetings.models import Meeting
-    from dangjian.meetings.review_services import review_record
+    from dangjian.meetings.reviews.services import review_record
     from dangjian.meetings.services import meeting_create, meeting_plan, meeting_submit
     from dangjian.members.models import Member
 

@@ -40,12 +40,19 @@ from django.utils import timezone
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
 from dangjian.core.bulk import insert_rows
+from dangjian.meetings.compliance.selectors import COUNTED_STATES
 from dangjian.meetings.models import (
     Attendance,
     Meeting,
     MeetingType,
     MeetingTypeTag,
     MemberReview,
+)
+from dangjian.meetings.services import (
+    PRESENT_STATUSES,
+    RECORD_RULES,
+    checkin_code,
+    checkin_window,
 )
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -59,9 +66,9 @@ Result = MemberReview.Result
 
 MONTHS_BACK = {"county": 13, "city": 2}  # province: none (see module docstring)
 BRANCH_BATCH_ROWS = 60_000  # attendance rows per transaction
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_DAYS = 61  # meetings of the last two months have check-in codes
-COMMITTEE_POSTS = frozenset({"001A", "001B", "030U", "031U", "034U"})
+# The latest check-in the demo draws: late (after the grace) but well inside the window.
+LATE_CHECKIN_MINUTES = 35
 DEMO_USERNAME = "village_secretary"
 
 
@@ -319,7 +326,9 @@ class Planner:
     def plan(self, unit: Unit, tier: Tier, rng: random.Random) -> list[Planned]:
         today, rural = self.today, unit.kind == "village"
         full = sum(p.full for p in unit.people)
-        committee = full >= 7 and sum(p.post in COMMITTEE_POSTS for p in unit.people) >= 3
+        committee = (
+            full >= 7 and sum(p.post in RECORD_RULES.committee_posts for p in unit.people) >= 3
+        )
         theme_dom = rng.randint(5, 25)  # the branch's fixed 主题党日
         evening = rural and rng.random() < 0.5
         out: list[Planned] = []
@@ -464,7 +473,7 @@ class Writer:
 
     def _code(self) -> str:
         while True:
-            code = "".join(self.code_rng.choice(CODE_ALPHABET) for _ in range(6))
+            code = checkin_code(self.code_rng.choice)
             if code not in self.codes:
                 self.codes.add(code)
                 return code
@@ -487,7 +496,9 @@ class Writer:
             )  # fmt: skip
             return state, False, rng.randint(1, min(3, age))
         late = age > 75 and rng.random() < tier.late_entry
-        delay = rng.randint(35, min(150, age - 5)) if late else rng.randint(1, 5)
+        # A 补录 is entered some days past the rule's limit; the others within a few days.
+        late_from = RECORD_RULES.late_entry_days + 5
+        delay = rng.randint(late_from, min(150, age - 5)) if late else rng.randint(1, 5)
         if age <= 45:
             x = rng.random()
             state = (
@@ -556,14 +567,13 @@ class Writer:
                 row["checkin_code"] = self._code()
                 token = f"{self.seed}:{meeting_id}:{row['checkin_code']}".encode()
                 row["checkin_token"] = hashlib.sha256(token).hexdigest()[:32]
-                row["checkin_opens_at"] = held_at - dt.timedelta(minutes=30)
-                row["checkin_closes_at"] = held_at + dt.timedelta(hours=3)
+                row["checkin_opens_at"], row["checkin_closes_at"] = checkin_window(held_at)
             if open_now:  # open all day, so the demo works whenever it is seeded
                 row["checkin_opens_at"] = dt.datetime.combine(plan.day, dt.time(0), self.tz)
                 row["checkin_closes_at"] = dt.datetime.combine(
                     plan.day, dt.time(23, 59, 59), self.tz
                 )
-            counts = state in (State.SUBMITTED, State.APPROVED)
+            counts = state in COUNTED_STATES
             for t in row["types"]:
                 self.tags.append(
                     {
@@ -580,7 +590,7 @@ class Writer:
             row["minutes"] = self._minutes(plan, row, tally, state, rng)
             # The counts the attendance services keep on every meeting (compliance sums them).
             row["invited_count"] = tally["invited"]
-            row["present_count"] = tally[Status.PRESENT] + tally[Status.LATE]
+            row["present_count"] = sum(tally[s] for s in PRESENT_STATUSES)
             self.meetings.append(row)
             if plan.review_year == self.today.year - 1:
                 self._review(unit, plan, meeting_id, rng)
@@ -592,7 +602,7 @@ class Writer:
         if plan.invited == "group" and plan.group:
             invited = [p for p in unit.people if p.group_id == plan.group[0]]
         elif plan.invited == "committee":
-            invited = [p for p in unit.people if p.post in COMMITTEE_POSTS]
+            invited = [p for p in unit.people if p.post in RECORD_RULES.committee_posts]
         else:
             invited = unit.people
         invited = [p for p in invited if p.joined_on <= plan.day]
@@ -621,10 +631,9 @@ class Writer:
                 reason = _weighted(rng, EXCUSES)
             else:
                 status = Status.ABSENT
-            if scanned and status in (Status.PRESENT, Status.LATE) and rng.random() < 0.8:
+            if scanned and status in PRESENT_STATUSES and rng.random() < 0.8:
                 by_checkin = True
-                minutes = rng.randint(3, 35) if status == Status.LATE else -rng.randint(0, 25)
-                checked = held_at + dt.timedelta(minutes=minutes)
+                checked = self._checked_at(held_at, status, rng)
             tally[status] += 1
             self.attendance.append(
                 {
@@ -634,6 +643,17 @@ class Writer:
                 }
             )  # fmt: skip
         return tally
+
+    def _checked_at(self, held_at: dt.datetime, status: str, rng: random.Random) -> dt.datetime:
+        """A check-in time the service would have given ``status``: 迟到 after the grace, 出席
+        from the window's opening (at most 25 minutes early) to the start."""
+        opens, _closes = checkin_window(held_at)
+        if status == Status.LATE:
+            grace = int(RECORD_RULES.late_grace.total_seconds() // 60)
+            minutes = rng.randint(grace + 1, LATE_CHECKIN_MINUTES)
+        else:
+            minutes = -rng.randint(0, 25)
+        return max(held_at + dt.timedelta(minutes=minutes), opens)
 
     def _minutes(
         self,

@@ -43,6 +43,7 @@ from dangjian.accounts.models import RoleGrant
 from dangjian.core.bulk import insert_rows
 from dangjian.core.workdays import add_working_days, is_working_day
 from dangjian.meetings.models import Attendance, Meeting
+from dangjian.meetings.services import ATTENDANCE_POINTS, attendance_points_note
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.points.models import (
@@ -336,19 +337,16 @@ def _attendance_points(ledger: Ledger, first: dt.date, today: dt.date) -> None:
     ).values_list("id", "held_at", "topic"):
         on = timezone.localtime(held_at).date()
         if on <= today:
-            meetings[mid] = (on, f"出席记录：{topic[:60]}（{on:%m月%d日}）")
+            meetings[mid] = (on, f"出席记录：{attendance_points_note(topic, on)}")
     rows = (
-        Attendance.objects.filter(
-            meeting_id__in=list(meetings), member__status__in=["current", "transferring"]
-        )
-        .exclude(status=Attendance.Status.EXCUSED)
+        Attendance.objects.filter(meeting_id__in=list(meetings), status__in=list(ATTENDANCE_POINTS))
+        .exclude(member__status=Member.Status.FORMER)
         .order_by("meeting_id", "id")
         .values_list("id", "member_id", "status", "meeting_id", "org_path")
     )
-    absent = Attendance.Status.ABSENT
     for att_id, member_id, status, meeting_id, path in rows.iterator(chunk_size=20_000):
         on, label = meetings[meeting_id]
-        code = "meeting_absent_unexcused" if status == absent else "meeting_present"
+        code = ATTENDANCE_POINTS[status]
         ledger.add(
             member=member_id, path=path, code=code, on=on, origin=Origin.AUTO,
             reason="系统自动记分", source=(ct, att_id), label=label,

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dangjian.meetings.models import Meeting, MeetingFile, MemberReview
+from dangjian.meetings.models import Meeting, MeetingFile
 from dangjian.orgs.access import may, scope_q
 
 NOT_FOUND = "未找到该会议记录，或您无权查看"
@@ -41,7 +41,3 @@ def may_review(viewer: Any, meeting: Meeting) -> bool:
     """Reviewing is for the upper organization: a grant with meeting.review above the meeting's org."""
     parent = meeting.org.parent
     return parent is not None and may(viewer, "meeting.review", parent)
-
-
-def reviews_visible_to(viewer: Any) -> QuerySet[MemberReview]:
-    return MemberReview.objects.filter(scope_q(viewer, "org_path", action="member.view"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,17 +143,36 @@ def is_late_entry(held_at: dt.datetime, entered_at: dt.datetime) -> bool:
     return (entered_on - held_on).days > RECORD_RULES.late_entry_days
 
 
+def checkin_code(choice: Callable[[str], str] = secrets.choice) -> str:
+    """A check-in code of ``CODE_LENGTH`` characters from ``CODE_ALPHABET`` (not checked for
+    use; ``choice`` lets a seeded writer such as the demo draw reproducible codes)."""
+    return "".join(choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def checkin_window(held_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """When check-in opens and closes for a meeting held at ``held_at`` (``RECORD_RULES``)."""
+    return (
+        held_at - RECORD_RULES.checkin_opens_before,
+        held_at + RECORD_RULES.checkin_closes_after,
+    )
+
+
+def checkin_status(held_at: dt.datetime, checked_at: dt.datetime) -> str:
+    """出席, or 迟到 for a check-in later than ``RECORD_RULES.late_grace`` after the start."""
+    late = checked_at > held_at + RECORD_RULES.late_grace
+    return Attendance.Status.LATE if late else Attendance.Status.PRESENT
+
+
 def _new_code() -> str:
     for _ in range(50):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = checkin_code()
         if not Meeting.objects.filter(checkin_code=code).exists():
             return code
     raise RuntimeError("could not find a free check-in code")  # pragma: no cover
 
 
 def _set_window(meeting: Meeting) -> None:
-    meeting.checkin_opens_at = meeting.held_at - RECORD_RULES.checkin_opens_before
-    meeting.checkin_closes_at = meeting.held_at + RECORD_RULES.checkin_closes_after
+    meeting.checkin_opens_at, meeting.checkin_closes_at = checkin_window(meeting.held_at)
 
 
 def invited_members(org: Organization, on: dt.date) -> QuerySet[Member]:
@@ -469,14 +488,14 @@ def meeting_checkin(
         raise _invalid("会议已取消，无需签到", "cancelled")
     if meeting.state not in CHECKIN_STATES:
         raise _invalid("会议记录已提交，不能再签到", "not_editable")
-    opens = meeting.checkin_opens_at or meeting.held_at - RECORD_RULES.checkin_opens_before
-    closes = meeting.checkin_closes_at or meeting.held_at + RECORD_RULES.checkin_closes_after
+    opens, closes = checkin_window(meeting.held_at)
+    opens = meeting.checkin_opens_at or opens
+    closes = meeting.checkin_closes_at or closes
     if now < opens:
         raise _invalid("签到尚未开始", "checkin_not_open")
     if now > closes:
         raise _invalid("签到已截止", "checkin_closed")
-    late = now > meeting.held_at + RECORD_RULES.late_grace
-    row.status = Attendance.Status.LATE if late else Attendance.Status.PRESENT
+    row.status = checkin_status(meeting.held_at, now)
     row.reason = ""
     row.checked_in_at = now
     row.by_checkin = True
@@ -557,6 +576,20 @@ def meeting_approve(*, actor: Any, meeting: Meeting, comment: str = "") -> Meeti
     return meeting
 
 
+# The 积分 rule booked for each attendance status once a record is approved (请假 earns and
+# costs nothing).
+ATTENDANCE_POINTS: dict[str, str] = {
+    Attendance.Status.PRESENT: "meeting_present",
+    Attendance.Status.LATE: "meeting_present",
+    Attendance.Status.ABSENT: "meeting_absent_unexcused",
+}
+
+
+def attendance_points_note(topic: str, held_on: dt.date) -> str:
+    """The note of an attendance award: the meeting's topic and day."""
+    return f"{topic[:60]}（{held_on:%m月%d日}）"
+
+
 def _award_attendance_points(actor: Any, meeting: Meeting) -> None:
     """Attendance is final once the upper organization approves the record: book 积分 then.
 
@@ -566,20 +599,15 @@ def _award_attendance_points(actor: Any, meeting: Meeting) -> None:
     """
     from dangjian.points.services import points_award_auto
 
-    codes: dict[str, str] = {
-        Attendance.Status.PRESENT: "meeting_present",
-        Attendance.Status.LATE: "meeting_present",
-        Attendance.Status.ABSENT: "meeting_absent_unexcused",
-    }
     held_on = timezone.localtime(meeting.held_at).date()
     for row in meeting.attendance.select_related("member__branch").exclude(
         member__status=Member.Status.FORMER
     ):
-        code = codes.get(row.status)
+        code = ATTENDANCE_POINTS.get(row.status)
         if code:
             points_award_auto(
                 member=row.member, rule_code=code, source=row, on=held_on, actor=actor,
-                note=f"{meeting.topic[:60]}（{held_on:%m月%d日}）",
+                note=attendance_points_note(meeting.topic, held_on),
             )  # fmt: skip
 
 

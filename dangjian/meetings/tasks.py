@@ -12,7 +12,7 @@ from django_tasks import task
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
 from dangjian.core.services import notify
-from dangjian.meetings.compliance import PENDING, compliance
+from dangjian.meetings.compliance.selectors import PENDING, compliance
 from dangjian.orgs.models import Organization
 
 # [local] How many days before a month/quarter/year ends a secretary is reminded of a required

@@ -4,8 +4,8 @@ from dangjian.meetings import views
 
 app_name = "meetings"
 urlpatterns = [
-    path("", include("dangjian.meetings.compliance_urls")),
-    path("", include("dangjian.meetings.reviews_urls")),
+    path("", include("dangjian.meetings.compliance.urls")),
+    path("", include("dangjian.meetings.reviews.urls")),
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_new, name="new"),
     path("new/planned/", views.meeting_new_planned, name="new_planned"),

@@ -15,9 +15,15 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant, User
-from dangjian.demo.meetings import CODE_ALPHABET, CODE_DAYS, Unit, plan_units, seed_meetings
+from dangjian.demo.meetings import CODE_DAYS, Unit, plan_units, seed_meetings
 from dangjian.meetings.models import Attendance, Meeting, MeetingTypeTag, MemberReview
 from dangjian.meetings.selectors import attendance_count_drift
+from dangjian.meetings.services import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    checkin_status,
+    checkin_window,
+)
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
@@ -165,7 +171,7 @@ def test_checkin_codes(seeded: str) -> None:
     tokens = [r[1] for r in rows]
     assert len(set(codes)) == len(codes)
     assert len(set(tokens)) == len(tokens)
-    assert all(len(c) == 6 and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
     assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in tokens)
     today = timezone.localdate()
     oldest = min(timezone.localtime(r[2]).date() for r in rows)
@@ -177,6 +183,24 @@ def test_checkin_codes(seeded: str) -> None:
     assert scanned.exists()
     assert not scanned.filter(meeting__checkin_code=None).exists()
     assert not scanned.filter(checked_in_at=None).exists()
+
+
+@pytest.mark.django_db
+def test_checkins_follow_the_service_rules(seeded: str) -> None:
+    """The demo opens and closes check-in, and marks a scan 出席 or 迟到, as the service would."""
+    windows = Meeting.objects.exclude(checkin_code=None).values_list(
+        "held_at", "checkin_opens_at", "checkin_closes_at"
+    )
+    # Only the demo branch's meeting of this morning is open all day.
+    assert sum((o, c) != checkin_window(h) for h, o, c in windows) <= 1
+    scanned = list(
+        Attendance.objects.filter(by_checkin=True).values_list(
+            "meeting__held_at", "checked_in_at", "status"
+        )
+    )
+    assert {s for _h, _c, s in scanned} == {Attendance.Status.PRESENT, Attendance.Status.LATE}
+    assert all(checkin_status(h, c) == s for h, c, s in scanned)
+    assert all(checkin_window(h)[0] <= c <= checkin_window(h)[1] for h, c, _s in scanned)
 
 
 @pytest.mark.django_db

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dangjian.meetings import compliance_views, services
-from dangjian.meetings.compliance_api import ComplianceOut
+from dangjian.meetings import services
+from dangjian.meetings.compliance import views as compliance_views
+from dangjian.meetings.compliance.api import ComplianceOut
 from dangjian.meetings.models import Attendance, Meeting, MeetingType
 from dangjian.meetings.selectors import attendance_count_drift
 from dangjian.meetings.tests import factories

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from dangjian.meetings.compliance import compliance
+from dangjian.meetings.compliance.selectors import compliance
 from dangjian.meetings.models import Attendance, Meeting, MeetingTypeTag, Requirement, RuleSet
 from dangjian.meetings.services import attendance_counts_rebuild
 from dangjian.members.tests.factories import make_member

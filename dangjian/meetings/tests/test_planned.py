@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dangjian.core.models import AuditLog, Notification
-from dangjian.meetings import compliance, services
+from dangjian.meetings import services
+from dangjian.meetings.compliance import selectors as compliance
 from dangjian.meetings.models import Attendance, Meeting, MeetingType, MeetingTypeTag
 from dangjian.meetings.services import RECORD_RULES
 from dangjian.meetings.tests import factories

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangjian.core.models import AuditLog
+from dangjian.meetings.compliance.selectors import plan_calendar
+from dangjian.meetings.compliance.services import PlanItem, plan_save
 from dangjian.meetings.models import AnnualPlan, PlannedMeeting
-from dangjian.meetings.plans import PlanItem, plan_calendar, plan_save
 from dangjian.meetings.tests.test_compliance import hold
 
 D = dt.date

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dangjian.core.models import AuditLog
 from dangjian.meetings.models import MemberReview
-from dangjian.meetings.review_services import (
+from dangjian.meetings.reviews.services import (
     review_handle_unqualified,
     review_record,
     review_update,

@@ -30,7 +30,7 @@ from dangjian.core.benchmarking import (
     replay,
     timed,
 )
-from dangjian.meetings.compliance import attendance_query, compliance, tag_counts_query
+from dangjian.meetings.compliance.selectors import attendance_query, compliance, tag_counts_query
 from dangjian.meetings.models import Attendance, MeetingTypeTag
 from dangjian.orgs.benchmarking import county_and_admin
 

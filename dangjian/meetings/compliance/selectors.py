@@ -30,7 +30,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core.paths import SEGMENT_WIDTH, subtree_q
-from dangjian.meetings.models import Meeting, MeetingType, MeetingTypeTag
+from dangjian.meetings.compliance.services import PLAN_TYPES
+from dangjian.meetings.models import AnnualPlan, Meeting, MeetingType, MeetingTypeTag
 from dangjian.meetings.rules import (
     BranchFacts,
     Condition,
@@ -39,6 +40,8 @@ from dangjian.meetings.rules import (
     Rule,
     RuleBook,
     Span,
+    applicable_rules,
+    branch_facts,
     condition_holds,
     load_rule_book,
     member_timelines,
@@ -536,3 +539,103 @@ def branch_type_status(
             if period.start <= on <= period.end:
                 return status
     return None
+
+
+# 年度组织生活计划: planned vs held, by month and type.
+
+
+@dataclass
+class PlanCell:
+    meeting_type: str
+    planned: list[str] = field(default_factory=list)  # topics ("" when none)
+    held: int = 0
+
+    @property
+    def tone(self) -> str:
+        if self.planned and self.held >= len(self.planned):
+            return "success"
+        if self.planned and self.held:
+            return "warning"
+        if self.planned:
+            return "danger"
+        return "info" if self.held else ""
+
+
+@dataclass
+class PlanMonth:
+    month: int
+    cells: list[PlanCell]
+    is_past: bool
+
+
+@dataclass
+class PlanCalendar:
+    org: Organization
+    year: int
+    plan: AnnualPlan | None
+    types: list[tuple[str, str]]
+    months: list[PlanMonth]
+    required: list[dict[str, Any]]
+    planned_total: int
+    held_total: int
+
+
+def plan_calendar(
+    *, viewer: Any, org: Organization, year: int, today: dt.date, all_types: bool = False
+) -> PlanCalendar:
+    """Planned vs held meetings of one organization (and its groups) by month and type.
+
+    The caller gates ``org`` with meeting.view.
+    """
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    plan = AnnualPlan.objects.filter(org=org, year=year).first()
+    planned: dict[tuple[int, str], list[str]] = {}
+    if plan is not None:
+        for item in plan.items.all():
+            planned.setdefault((item.month, item.meeting_type), []).append(item.topic)
+    held: dict[tuple[int, str], int] = {}
+    month_list = months(start, end)
+    for row in tag_counts_query(org.path, start, end):
+        for i in range(len(month_list)):
+            if row[f"m{i}"]:
+                key = (i + 1, row["meeting_type"])
+                held[key] = held.get(key, 0) + row[f"m{i}"]
+    book = load_rule_book(start=start, end=end)
+    on = min(max(today, start), end)
+    required = (
+        applicable_rules(book, path=org.path, facts=branch_facts(org, on), on=on)
+        if org.is_branch_level
+        else []
+    )
+    shown = {r.meeting_type for r in required} | {t for _m, t in planned} | {t for _m, t in held}
+    types = [(t, MeetingType(t).label) for t in PLAN_TYPES if all_types or t in shown]
+    month_rows = [
+        PlanMonth(
+            month=m,
+            cells=[
+                PlanCell(t, planned=planned.get((m, t), []), held=held.get((m, t), 0))
+                for t, _label in types
+            ],
+            is_past=dt.date(year, m, 1) <= today and (m < today.month or year < today.year),
+        )
+        for m in range(1, 13)
+    ]
+    return PlanCalendar(
+        org=org,
+        year=year,
+        plan=plan,
+        types=types,
+        months=month_rows,
+        required=[
+            {
+                "label": r.label,
+                "frequency": r.frequency_label,
+                "min_count": r.min_count,
+                "source": r.source,
+                "tag": r.tag,
+            }
+            for r in required
+        ],
+        planned_total=sum(len(v) for v in planned.values()),
+        held_total=sum(held.values()),
+    )

@@ -9,9 +9,10 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.params import Query
 
-from dangjian.meetings import review_services as services
-from dangjian.meetings.access import access_meeting_by_id, reviews_visible_to
+from dangjian.meetings.access import access_meeting_by_id
 from dangjian.meetings.models import MemberReview
+from dangjian.meetings.reviews import selectors, services
+from dangjian.meetings.reviews.access import reviews_visible_to
 from dangjian.members.access import access_member_by_id
 from dangjian.orgs.access import access_org_by_id
 from dangjian.orgs.models import BRANCH_TYPES
@@ -86,7 +87,7 @@ def review_list(request: HttpRequest, org: Query[int], year: Query[int]) -> Any:
     branch = access_org_by_id(request.user, org, action="member.view")
     if branch.org_type not in BRANCH_TYPES:
         raise Http404("请指定党支部")
-    rows, summary = services.review_roster(branch=branch, year=year)
+    rows, summary = selectors.review_roster(branch=branch, year=year)
     return {
         "org_id": branch.pk,
         "year": year,

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.workspace import current_grant
-from dangjian.meetings import review_services as services
-from dangjian.meetings.access import reviews_visible_to
 from dangjian.meetings.models import MemberReview
+from dangjian.meetings.reviews import selectors, services
+from dangjian.meetings.reviews.access import reviews_visible_to
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 
@@ -73,14 +73,14 @@ def review_list(request: HttpRequest) -> HttpResponse:
         "tomorrow": timezone.localdate() + dt.timedelta(days=1),
     }
     if context["is_branch"]:
-        rows, summary = services.review_roster(branch=org, year=year)
+        rows, summary = selectors.review_roster(branch=org, year=year)
         context.update(rows=rows, summary=summary)
     else:
-        branches = services.review_branch_summaries(org=org, year=year)
+        branches = selectors.review_branch_summaries(org=org, year=year)
         context["branches"] = branches
         total = sum(b.total for b in branches)
         counts = {v: sum(b.counts.get(v, 0) for b in branches) for v in MemberReview.Result.values}
-        context["summary"] = services.ReviewSummary(
+        context["summary"] = selectors.ReviewSummary(
             counts=counts, total=total, pending=sum(b.pending for b in branches)
         )
     return TemplateResponse(request, "meetings/review_list.html", context)

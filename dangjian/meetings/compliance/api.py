@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Response
 
-from dangjian.meetings.compliance import STATUS_LABELS, Compliance, Rollup, compliance
+from dangjian.meetings.compliance.selectors import STATUS_LABELS, Compliance, Rollup, compliance
 from dangjian.meetings.rules import HISTORY_RULES
 from dangjian.orgs.access import access_org_by_id
 

@@ -15,8 +15,16 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from dangjian.meetings import plans
-from dangjian.meetings.compliance import STATUS_LABELS, BranchRow, Compliance, compliance
+from dangjian.meetings.compliance.access import may_edit_plan
+from dangjian.meetings.compliance.forms import parse_plan_form
+from dangjian.meetings.compliance.selectors import (
+    STATUS_LABELS,
+    BranchRow,
+    Compliance,
+    compliance,
+    plan_calendar,
+)
+from dangjian.meetings.compliance.services import plan_save
 from dangjian.meetings.rules import HISTORY_RULES
 from dangjian.orgs.access import access_org_by_id, scope_roots
 from dangjian.orgs.models import Organization
@@ -180,8 +188,8 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_context(request: HttpRequest, org: Organization, year: int) -> dict[str, Any]:
-    may_edit = plans.may_edit_plan(request.user, org)
-    calendar = plans.plan_calendar(
+    may_edit = may_edit_plan(request.user, org)
+    calendar = plan_calendar(
         viewer=request.user, org=org, year=year, today=timezone.localdate(), all_types=may_edit
     )
     return {
@@ -210,9 +218,9 @@ def plan_page(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
     if request.method == "POST":
         if not context["may_edit"]:
             raise PermissionDenied("您没有权限编辑年度计划")
-        items = plans.parse_plan_form(request.POST)
+        items = parse_plan_form(request.POST)
         try:
-            plans.plan_save(
+            plan_save(
                 actor=request.user,
                 org=org,
                 year=year,
