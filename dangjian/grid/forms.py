@@ -1,4 +1,4 @@
-"""Page input for grids, households, 联户, opinions, mediations and 乡贤: parse, then a service."""
+"""Page input for grids, households and 联户: parse, then a service."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API shapes for grids, households, 联户, opinions, mediations, 乡贤 and statistics.
+"""API shapes for grids, households, 联户 and statistics.
 
 Personal data leaves only masked (``phone_masked`` …); the full value needs a reveal call,
 which is audited.

@@ -1,4 +1,5 @@
-"""Reads beyond one row: grid lists with their counts, household and record lists, statistics.
+"""Reads beyond one row: grid lists with their counts, household lists, statistics (which count
+the records of ``community`` too).
 
 Lists are keyset pages (a cursor, never OFFSET) with a constant number of queries; subtree
 filters are the copied-path range (``subtree_q``).

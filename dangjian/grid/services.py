@@ -1,4 +1,6 @@
-"""Writes for grids, households, household links, opinions, mediations and local worthies.
+"""Writes for grids, households, household links and 党员中心户 (records and 乡贤: ``community``).
+
+The permission and input checks that ``community.services`` shares are public here.
 
 Every service is keyword-only, atomic, checks permission through the access root and writes
 the audit log. Bad input raises ``ValidationError`` with a Chinese message and changes nothing.
