@@ -32,7 +32,12 @@ from dangjian.community.schemas import (
 )
 from dangjian.grid import selectors as grid_selectors
 from dangjian.grid.access import access_grid_by_id, access_household_by_id
-from dangjian.grid.api import member_for, org_param, page_size, users_by_ids
+from dangjian.grid.api_params import (
+    member_for,
+    org_param,
+    page_size,
+    users_by_ids,
+)
 from dangjian.grid.schemas import GridRevealOut
 from dangjian.orgs.access import access_org_by_id
 

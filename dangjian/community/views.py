@@ -33,8 +33,7 @@ from dangjian.core.forms import add_validation_error
 from dangjian.grid import selectors as grid_selectors
 from dangjian.grid import services as grid_services
 from dangjian.grid.models import Grid, Household
-from dangjian.grid.rules import opinion_is_overdue
-from dangjian.grid.views import (
+from dangjian.grid.pages import (
     crumbs,
     filter_params,
     grid_param,
@@ -48,6 +47,7 @@ from dangjian.grid.views import (
     user_choices,
     working_org,
 )
+from dangjian.grid.rules import opinion_is_overdue
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 
 OPINION_FILTERS = ("grid", "org", "status", "category")

@@ -11,7 +11,6 @@ from django.utils import timezone
 from ninja import Router
 from ninja.params import Query
 
-from dangjian.accounts.models import User
 from dangjian.grid import selectors, services
 from dangjian.grid.access import (
     access_anchor_by_id,
@@ -19,6 +18,12 @@ from dangjian.grid.access import (
     access_household_by_id,
     access_link_by_id,
     households_visible_to,
+)
+from dangjian.grid.api_params import (
+    member_for,
+    org_param,
+    page_size,
+    users_by_ids,
 )
 from dangjian.grid.models import (
     AnchorHousehold,
@@ -47,20 +52,9 @@ from dangjian.grid.schemas import (
     LinkPageOut,
     TagOut,
 )
-from dangjian.members.models import Member
 from dangjian.orgs.access import access_org_by_id, scope_q
-from dangjian.orgs.models import Organization
 
 router = Router(tags=["网格"])
-PAGE_MAX = 100
-
-
-def page_size(limit: int) -> int:
-    return max(1, min(limit, PAGE_MAX))
-
-
-def org_param(request: HttpRequest, org_id: int | None) -> Organization | None:
-    return access_org_by_id(request.user, org_id, action="grid.view") if org_id else None
 
 
 def _grid_out(grid: Grid) -> dict[str, Any]:
@@ -90,20 +84,6 @@ def _household_out(h: Household) -> dict[str, Any]:
         "note": h.note,
         "is_active": h.is_active,
     }
-
-
-def users_by_ids(ids: list[int]) -> list[User]:
-    users = list(User.objects.filter(pk__in=ids))
-    if len(users) != len(set(ids)):
-        raise ValidationError("网格员账号不存在", code="worker_unknown")
-    return users
-
-
-def member_for(grid: Grid, member_id: int) -> Member:
-    member = selectors.member_choices_qs(grid.org).filter(pk=member_id).first()
-    if member is None:
-        raise ValidationError("该党员不是本村（社区）的在册党员", code="member_out_of_org")
-    return member
 
 
 # ── grids ────────────────────────────────────────────────────────────────────

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.models import User
-from dangjian.accounts.workspace import current_grant
 from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.grid import excel, selectors, services
@@ -43,9 +42,22 @@ from dangjian.grid.forms import (
 )
 from dangjian.grid.models import (
     AnchorHousehold,
-    Grid,
     Household,
     HouseholdLink,
+)
+from dangjian.grid.pages import (
+    crumbs,
+    filter_params,
+    grid_param,
+    household_choices,
+    more_or_page,
+    next_query,
+    org_choices,
+    render_page,
+    require_grid_scope,
+    scope_org,
+    user_choices,
+    working_org,
 )
 from dangjian.grid.rules import grid_rules_for
 from dangjian.members.models import Member
@@ -57,48 +69,6 @@ OPINION_FILTERS = ("grid", "org", "status", "category")
 MEDIATION_FILTERS = ("grid", "org", "outcome", "dispute_type", "place")
 WORTHY_FILTERS = ("org", "background", "inactive")
 PERIODS = {"year": "今年以来", "last12": "近一年", "prev_year": "上一年度"}
-
-
-def crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
-    return [{"label": "网格与联户", "url": reverse("grid:list")}] + [
-        {"label": label, "url": url} for label, url in extra
-    ]
-
-
-def require_grid_scope(request: HttpRequest) -> None:
-    if not scope_roots(request.user, action="grid.view"):
-        raise PermissionDenied("您没有查看网格的权限")
-
-
-def working_org(request: HttpRequest) -> Organization | None:
-    grant = current_grant(request.user, request.session)
-    if grant is None:
-        return None
-    org = access_org_by_id(request.user, grant.org_id)
-    return org if may(request.user, "grid.view", org) else None
-
-
-def scope_org(request: HttpRequest) -> Organization | None:
-    """``?org=`` when given (checked), else the working organization."""
-    raw = request.GET.get("org", "")
-    if raw.isdigit() and len(raw) < 19:
-        return access_org_by_id(request.user, int(raw), action="grid.view")
-    return working_org(request)
-
-
-def grid_param(request: HttpRequest, *, action: str = "grid.view") -> Grid | None:
-    raw = request.GET.get("grid", "")
-    if raw.isdigit() and len(raw) < 19:
-        return access_grid_by_id(request.user, int(raw), action=action)
-    return None
-
-
-def filter_params(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
-    return {k: request.GET[k][:50] for k in keys if request.GET.get(k)}
-
-
-def next_query(params: dict[str, str], cursor: str | None) -> str:
-    return urlencode({**params, "cursor": cursor}) if cursor else ""
 
 
 def _period(key: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -118,18 +88,6 @@ def _custom_period(start: str, end: str, today: dt.date) -> tuple[dt.date, dt.da
     if first > last or (last - first).days > 366 * 5:
         return None
     return first, last
-
-
-def render_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context.setdefault("nav_active", "grid")
-    return TemplateResponse(request, template, context)
-
-
-def more_or_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """HTMX "加载更多" gets the rows partial only."""
-    if getattr(request, "htmx", False) and request.GET.get("cursor"):
-        return render_page(request, f"{template}#rows", context)
-    return render_page(request, template, context)
 
 
 # ── grids ────────────────────────────────────────────────────────────────────
@@ -173,15 +131,6 @@ def grid_list(request: HttpRequest) -> HttpResponse:
             "crumbs": crumbs(),
         },
     )
-
-
-def org_choices(orgs: list[Organization]) -> list[tuple[int, str]]:
-    top = min((o.depth for o in orgs), default=1)
-    return [(o.pk, "　" * (o.depth - top) + o.display_name) for o in orgs]
-
-
-def user_choices(users: list[User]) -> list[tuple[int, str]]:
-    return [(u.pk, u.name or u.username) for u in users]
 
 
 @login_required
@@ -498,13 +447,6 @@ def household_export(request: HttpRequest) -> HttpResponse:
 
 def _member_choices(org: Organization) -> list[tuple[int, str]]:
     return [(m.pk, m.name) for m in selectors.member_choices(org)]
-
-
-def household_choices(grid: Grid) -> list[tuple[int, str]]:
-    rows = Household.objects.filter(grid=grid, is_active=True).order_by("id")[
-        : selectors.CHOICES_CAP
-    ]
-    return [(h.pk, f"{h.address}（{h.head_name}）") for h in rows]
 
 
 @login_required
