@@ -1,5 +1,5 @@
 """Pages of 网格与联户: grids, households, 联户 and statistics (村情民意, 矛盾调解 and 乡贤:
-``community.views``, which shares the page helpers here).
+``community.views``; the helpers both use are in ``grid.pages``).
 
 Thin: gate (grid.access / orgs.access) → form → one service or selector → template. Phone-first:
 grid workers use these pages at 375 px.
