@@ -28,6 +28,7 @@ from ninja.security import django_auth
 
 from dangjian.accounts.api import BearerTokenAuth
 from dangjian.accounts.api import router as accounts_router
+from dangjian.community.api import router as community_router
 from dangjian.core.api import router as core_router
 from dangjian.core.api_errors import default_error, document_error_responses
 from dangjian.core.ratelimit import RateLimitedError
@@ -201,6 +202,7 @@ api.add_router("/dues/", dues_router)
 api.add_router("/points/", points_router)
 api.add_router("/recruitment/", recruitment_router)
 api.add_router("/grid/", grid_router)
+api.add_router("/grid/", community_router)  # 村情民意, 矛盾调解, 乡贤: same paths as before
 api.add_router("/requests/", service_requests_router)
 api.add_router("/calendar/", core_router)
 api.add_router("/", accounts_router)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dangjian.points",
     "dangjian.recruitment",
     "dangjian.grid",
+    "dangjian.community",
     "dangjian.service_requests",
     "dangjian.demo",
 ]
@@ -319,7 +320,7 @@ DAILY_JOBS = [
         "发展党员超期、可办提醒与三年未发展党员的村",
         "dangjian.recruitment.tasks.recruitment_alerts_task",
     ),
-    ("村情民意到期、逾期提醒", "dangjian.grid.tasks.opinion_reminders_task"),
+    ("村情民意到期、逾期提醒", "dangjian.community.tasks.opinion_reminders_task"),
     ("删除过期的导入错误说明文件", "dangjian.core.tasks.import_error_files_purge_task"),
 ]
 

@@ -38,12 +38,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
+from dangjian.community.tests.factories import make_worthy
 from dangjian.core import forms as core_forms
 from dangjian.core.forms import ROW_VERSION_FIELD, STALE_MESSAGE
 from dangjian.core.models import AuditLog
 from dangjian.dues.models import DuesBranchSetting
 from dangjian.grid.models import HouseholdTag
-from dangjian.grid.tests.factories import make_grid, make_household, make_worthy
+from dangjian.grid.tests.factories import make_grid, make_household
 from dangjian.meetings.models import Attendance
 from dangjian.meetings.tests.factories import make_meeting
 from dangjian.members.models import DossierRequirement

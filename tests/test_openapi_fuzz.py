@@ -43,7 +43,7 @@ from dangjian.transfers.tests.factories import request
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
 
 # Each capability aims the valid cases of its own endpoints from `dangjian/<app>/tests/fuzz_aim.py`:
-#   PREFIX                       the API path prefix of its endpoints
+#   PREFIX                       the API path prefix of its endpoints (or a tuple of prefixes)
 #   rows(people, tree) -> dict   the real rows its endpoints act on (made once per test, and
 #                                only for the operations under PREFIX: setup is most of the cost)
 #   aim(case, data, x, real)     point path parameters and bodies at them (``x`` is that dict)

@@ -328,9 +328,18 @@ class AuditEntry:
     changes: list[Change]
 
 
+# Models that moved to another app keep their old label in the rows written before the move.
+_MOVED_MODELS: dict[str, str] = {}
+
+
+def register_moved_model(old_label: str, new_label: str) -> None:
+    """Tell the audit page that rows of ``old_label`` (``app.model``) are now ``new_label``."""
+    _MOVED_MODELS[old_label.lower()] = new_label.lower()
+
+
 def _model(object_type: str) -> type[models.Model] | None:
     try:
-        return apps.get_model(object_type)
+        return apps.get_model(_MOVED_MODELS.get(object_type.lower(), object_type))
     except (LookupError, ValueError):
         return None
 

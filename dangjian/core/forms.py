@@ -70,6 +70,31 @@ class Textarea(forms.Textarea):
         return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+# Field builders shared by the apps' forms (a labelled date, a checkbox list, Tabler classes).
+def date_field(label: str, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput(),
+        error_messages={"required": f"请填写{label}", "invalid": f"{label}格式不正确"},
+    )
+
+
+def checkboxes(label: str) -> forms.TypedMultipleChoiceField:
+    return forms.TypedMultipleChoiceField(
+        label=label, coerce=int, required=False, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+
+
+class CheckboxClassMixin:
+    """CheckboxSelectMultiple renders one input per choice: give each Tabler's class."""
+
+    def _fix_checkboxes(self) -> None:
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs["class"] = "form-check-input"
+
+
 def _attrs_html(attrs: dict[str, Any]) -> SafeString:
     """`` name="value"`` pairs as Django's ``attrs.html`` writes them (True: bare, False: none)."""
     return mark_safe(  # noqa: S308 - every value is escaped by format_html

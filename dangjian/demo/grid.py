@@ -34,6 +34,7 @@ from django.db.models import Max
 
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.accounts.roles import Role
+from dangjian.community.models import LocalWorthy, Mediation, OpinionRecord
 from dangjian.core import crypto
 from dangjian.core.bulk import insert_rows
 from dangjian.core.paths import subtree_q
@@ -44,9 +45,6 @@ from dangjian.grid.models import (
     Household,
     HouseholdLink,
     HouseholdTag,
-    LocalWorthy,
-    Mediation,
-    OpinionRecord,
 )
 from dangjian.grid.rules import GRID_HOSTS, grid_rules_for, opinion_due_on
 from dangjian.members.models import Member

@@ -17,9 +17,6 @@ from dangjian.grid.models import (
     Grid,
     Household,
     HouseholdLink,
-    LocalWorthy,
-    Mediation,
-    OpinionRecord,
 )
 from dangjian.orgs.access import may, scope_q
 from dangjian.orgs.models import Organization
@@ -54,22 +51,7 @@ def households_visible_to(viewer: Any) -> QuerySet[Household]:
     return Household.objects.filter(scope_q(viewer, "org_path", action="grid.view"))
 
 
-def opinions_visible_to(viewer: Any) -> QuerySet[OpinionRecord]:
-    """村情民意 records in the viewer's grid scope."""
-    return OpinionRecord.objects.filter(scope_q(viewer, "org_path", action="grid.view"))
-
-
-def mediations_visible_to(viewer: Any) -> QuerySet[Mediation]:
-    """矛盾调解 records in the viewer's grid scope."""
-    return Mediation.objects.filter(scope_q(viewer, "org_path", action="grid.view"))
-
-
-def worthies_visible_to(viewer: Any) -> QuerySet[LocalWorthy]:
-    """乡贤 registered in the viewer's grid scope."""
-    return LocalWorthy.objects.filter(scope_q(viewer, "org_path", action="grid.view"))
-
-
-def _check_action(viewer: Any, action: str, org: Organization) -> None:
+def check_action(viewer: Any, action: str, org: Organization) -> None:
     if action != "grid.view" and not may(viewer, action, org):
         raise PermissionDenied("您没有权限执行此操作")
 
@@ -86,43 +68,7 @@ def access_household_by_id(
     )
     if row is None:
         raise Http404("未找到该住户，或您无权查看")
-    _check_action(viewer, action, row.org)
-    return row
-
-
-def access_opinion_by_id(viewer: Any, opinion_id: int) -> OpinionRecord:
-    """The opinion record if visible, else 404 (writing is checked by the service)."""
-    row = (
-        opinions_visible_to(viewer)
-        .select_related("grid", "grid__org", "org", "household", "collected_by_user")
-        .select_related("collected_by_member", "recorded_by")
-        .filter(pk=opinion_id)
-        .first()
-    )
-    if row is None:
-        raise Http404("未找到该民意记录，或您无权查看")
-    return row
-
-
-def access_mediation_by_id(viewer: Any, mediation_id: int) -> Mediation:
-    """The mediation record if visible, else 404."""
-    row = (
-        mediations_visible_to(viewer)
-        .select_related("grid", "org", "recorded_by")
-        .filter(pk=mediation_id)
-        .first()
-    )
-    if row is None:
-        raise Http404("未找到该调解记录，或您无权查看")
-    return row
-
-
-def access_worthy_by_id(viewer: Any, worthy_id: int, *, action: str = "grid.view") -> LocalWorthy:
-    """The 乡贤 if visible (else 404) and the viewer may do ``action`` (else 403)."""
-    row = worthies_visible_to(viewer).select_related("org", "member").filter(pk=worthy_id).first()
-    if row is None:
-        raise Http404("未找到该乡贤，或您无权查看")
-    _check_action(viewer, action, row.org)
+    check_action(viewer, action, row.org)
     return row
 
 
@@ -136,7 +82,7 @@ def access_link_by_id(viewer: Any, link_id: int, *, action: str = "grid.view") -
     )
     if row is None:
         raise Http404("未找到该联户关系，或您无权查看")
-    _check_action(viewer, action, row.household.org)
+    check_action(viewer, action, row.household.org)
     return row
 
 
@@ -152,5 +98,5 @@ def access_anchor_by_id(
     )
     if row is None:
         raise Http404("未找到该党员中心户，或您无权查看")
-    _check_action(viewer, action, row.grid.org)
+    check_action(viewer, action, row.grid.org)
     return row

@@ -1,4 +1,5 @@
-"""Pages of 网格与联户: grids, households, 联户, 村情民意, 矛盾调解, 乡贤 and statistics.
+"""Pages of 网格与联户: grids, households, 联户 and statistics (村情民意, 矛盾调解 and 乡贤:
+``community.views``; the helpers both use are in ``grid.pages``).
 
 Thin: gate (grid.access / orgs.access) → form → one service or selector → template. Phone-first:
 grid workers use these pages at 375 px.
@@ -7,7 +8,7 @@ grid workers use these pages at 375 px.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +22,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.models import User
-from dangjian.accounts.workspace import current_grant
 from dangjian.core.excel import xlsx_response
 from dangjian.core.forms import add_validation_error
 from dangjian.grid import excel, selectors, services
@@ -30,9 +30,6 @@ from dangjian.grid.access import (
     access_grid_by_id,
     access_household_by_id,
     access_link_by_id,
-    access_mediation_by_id,
-    access_opinion_by_id,
-    access_worthy_by_id,
     grids_of_worker,
 )
 from dangjian.grid.forms import (
@@ -42,22 +39,27 @@ from dangjian.grid.forms import (
     HouseholdEditForm,
     HouseholdForm,
     LinkForm,
-    MediationForm,
-    OpinionForm,
-    OpinionHandleForm,
-    WorthyEditForm,
-    WorthyForm,
 )
 from dangjian.grid.models import (
     AnchorHousehold,
-    Grid,
     Household,
     HouseholdLink,
-    LocalWorthy,
-    Mediation,
-    OpinionRecord,
 )
-from dangjian.grid.rules import grid_rules_for, opinion_is_overdue
+from dangjian.grid.pages import (
+    crumbs,
+    filter_params,
+    grid_param,
+    household_choices,
+    more_or_page,
+    next_query,
+    org_choices,
+    render_page,
+    require_grid_scope,
+    scope_org,
+    user_choices,
+    working_org,
+)
+from dangjian.grid.rules import grid_rules_for
 from dangjian.members.models import Member
 from dangjian.orgs.access import access_org_by_id, may, scope_roots
 from dangjian.orgs.models import Organization
@@ -67,48 +69,6 @@ OPINION_FILTERS = ("grid", "org", "status", "category")
 MEDIATION_FILTERS = ("grid", "org", "outcome", "dispute_type", "place")
 WORTHY_FILTERS = ("org", "background", "inactive")
 PERIODS = {"year": "今年以来", "last12": "近一年", "prev_year": "上一年度"}
-
-
-def _crumbs(*extra: tuple[str, str]) -> list[dict[str, str]]:
-    return [{"label": "网格与联户", "url": reverse("grid:list")}] + [
-        {"label": label, "url": url} for label, url in extra
-    ]
-
-
-def _require_scope(request: HttpRequest) -> None:
-    if not scope_roots(request.user, action="grid.view"):
-        raise PermissionDenied("您没有查看网格的权限")
-
-
-def _working_org(request: HttpRequest) -> Organization | None:
-    grant = current_grant(request.user, request.session)
-    if grant is None:
-        return None
-    org = access_org_by_id(request.user, grant.org_id)
-    return org if may(request.user, "grid.view", org) else None
-
-
-def _scope_org(request: HttpRequest) -> Organization | None:
-    """``?org=`` when given (checked), else the working organization."""
-    raw = request.GET.get("org", "")
-    if raw.isdigit() and len(raw) < 19:
-        return access_org_by_id(request.user, int(raw), action="grid.view")
-    return _working_org(request)
-
-
-def _grid_param(request: HttpRequest, *, action: str = "grid.view") -> Grid | None:
-    raw = request.GET.get("grid", "")
-    if raw.isdigit() and len(raw) < 19:
-        return access_grid_by_id(request.user, int(raw), action=action)
-    return None
-
-
-def _params(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
-    return {k: request.GET[k][:50] for k in keys if request.GET.get(k)}
-
-
-def _next_query(params: dict[str, str], cursor: str | None) -> str:
-    return urlencode({**params, "cursor": cursor}) if cursor else ""
 
 
 def _period(key: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -130,30 +90,18 @@ def _custom_period(start: str, end: str, today: dt.date) -> tuple[dt.date, dt.da
     return first, last
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context.setdefault("nav_active", "grid")
-    return TemplateResponse(request, template, context)
-
-
-def _more_or_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """HTMX "加载更多" gets the rows partial only."""
-    if getattr(request, "htmx", False) and request.GET.get("cursor"):
-        return _render(request, f"{template}#rows", context)
-    return _render(request, template, context)
-
-
 # ── grids ────────────────────────────────────────────────────────────────────
 
 
 @login_required
 def grid_list(request: HttpRequest) -> HttpResponse:
-    _require_scope(request)
-    org = _scope_org(request)
+    require_grid_scope(request)
+    org = scope_org(request)
     today = timezone.localdate()
     page = selectors.grid_page(
         selectors.grid_filter(viewer=request.user, org=org), cursor=request.GET.get("cursor")
     )
-    params = _params(request, ("org", "period", "start", "end"))
+    params = filter_params(request, ("org", "period", "start", "end"))
     start, end, period = _period(request.GET.get("period", ""), today)
     custom = _custom_period(request.GET.get("start", ""), request.GET.get("end", ""), today)
     if custom is not None:
@@ -166,47 +114,38 @@ def grid_list(request: HttpRequest) -> HttpResponse:
         .annotate(household_count=selectors.count_of(Household, "grid", is_active=True))
         .order_by("org_path", "name")[:20]
     )
-    return _more_or_page(
+    return more_or_page(
         request,
         "grid/grid_list.html",
         {
             "org": org,
             "page": page,
             "params": params,
-            "next_query": _next_query(params, page.next_cursor),
+            "next_query": next_query(params, page.next_cursor),
             "stats": stats,
             "children": children,
             "period": period,
             "periods": PERIODS,
             "mine": mine,
             "can_manage": bool(scope_roots(request.user, action="grid.manage")),
-            "crumbs": _crumbs(),
+            "crumbs": crumbs(),
         },
     )
-
-
-def _org_choices(orgs: list[Organization]) -> list[tuple[int, str]]:
-    top = min((o.depth for o in orgs), default=1)
-    return [(o.pk, "　" * (o.depth - top) + o.display_name) for o in orgs]
-
-
-def _user_choices(users: list[User]) -> list[tuple[int, str]]:
-    return [(u.pk, u.name or u.username) for u in users]
 
 
 @login_required
 def grid_new(request: HttpRequest) -> HttpResponse:
     if not scope_roots(request.user, action="grid.manage"):
         raise PermissionDenied("您没有维护网格的权限")
-    orgs = selectors.grid_host_orgs(request.user, within=_working_org(request))
+    orgs = selectors.grid_host_orgs(request.user, within=working_org(request))
     chosen = request.POST.get("org") or request.GET.get("org") or ""
     host = next((o for o in orgs if str(o.pk) == chosen), orgs[0] if orgs else None)
     today = timezone.localdate()
     workers = selectors.worker_candidates(host, today=today) if host else []
     form = GridForm(
         request.POST or None,
-        orgs=_org_choices(orgs),
-        workers=_user_choices(workers),
+        orgs=org_choices(orgs),
+        workers=user_choices(workers),
         initial={"org": host.pk if host else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -224,11 +163,11 @@ def grid_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已设立网格“{grid.name}”")
             return redirect("grid:detail", grid.pk)
-    return _render(
+    return render_page(
         request,
         "grid/grid_form.html",
         {"form": form, "title": "设立网格", "cancel_url": reverse("grid:list"),
-         "crumbs": _crumbs(("设立网格", ""))},
+         "crumbs": crumbs(("设立网格", ""))},
     )  # fmt: skip
 
 
@@ -237,7 +176,7 @@ def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
     grid = access_grid_by_id(request.user, grid_id, action="grid.manage")
     workers = selectors.worker_candidates(grid.org, today=timezone.localdate())
     current = list(grid.workers.all())
-    choices = _user_choices(list(dict.fromkeys(current + workers)))
+    choices = user_choices(list(dict.fromkeys(current + workers)))
     form = GridEditForm(
         request.POST or None,
         workers=choices,
@@ -263,7 +202,7 @@ def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
         else:
             messages.success(request, "已保存")
             return redirect("grid:detail", grid.pk)
-    return _render(
+    return render_page(
         request,
         "grid/grid_form.html",
         {
@@ -271,7 +210,7 @@ def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
             "grid": grid,
             "title": f"修改网格：{grid.name}",
             "cancel_url": reverse("grid:detail", args=[grid.pk]),
-            "crumbs": _crumbs((grid.name, reverse("grid:detail", args=[grid.pk])), ("修改", "")),
+            "crumbs": crumbs((grid.name, reverse("grid:detail", args=[grid.pk])), ("修改", "")),
         },
     )
 
@@ -280,10 +219,10 @@ def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
 def grid_detail(request: HttpRequest, grid_id: int) -> HttpResponse:
     grid = access_grid_by_id(request.user, grid_id)
     today = timezone.localdate()
-    params = _params(request, ("tag", "care", "linked", "q"))
+    params = filter_params(request, ("tag", "care", "linked", "q"))
     qs = selectors.household_filter(viewer=request.user, grid=grid, params=params)
     page = selectors.household_page(qs, cursor=request.GET.get("cursor"))
-    return _more_or_page(
+    return more_or_page(
         request,
         "grid/grid_detail.html",
         {
@@ -292,11 +231,11 @@ def grid_detail(request: HttpRequest, grid_id: int) -> HttpResponse:
             "workers": list(grid.workers.only("id", "name", "username")),
             "page": page,
             "params": params,
-            "next_query": _next_query(params, page.next_cursor),
+            "next_query": next_query(params, page.next_cursor),
             "tags": selectors.tag_choices(),
             "can_manage": may(request.user, "grid.manage", grid.org),
             "can_record": grid.is_active and services.may_record_in_grid(request.user, grid),
-            "crumbs": _crumbs((grid.name, "")),
+            "crumbs": crumbs((grid.name, "")),
         },
     )
 
@@ -306,14 +245,14 @@ def grid_detail(request: HttpRequest, grid_id: int) -> HttpResponse:
 
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
-    _require_scope(request)
-    grid = _grid_param(request)
-    org = None if grid else _scope_org(request)
-    params = _params(request, HOUSEHOLD_FILTERS)
+    require_grid_scope(request)
+    grid = grid_param(request)
+    org = None if grid else scope_org(request)
+    params = filter_params(request, HOUSEHOLD_FILTERS)
     qs = selectors.household_filter(viewer=request.user, org=org, grid=grid, params=params)
     page = selectors.household_page(qs, cursor=request.GET.get("cursor"))
     scope = grid.org if grid else org
-    return _more_or_page(
+    return more_or_page(
         request,
         "grid/household_list.html",
         {
@@ -321,11 +260,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "org": org,
             "page": page,
             "params": params,
-            "next_query": _next_query(params, page.next_cursor),
+            "next_query": next_query(params, page.next_cursor),
             "tags": selectors.tag_choices(),
             "can_export": scope is not None and may(request.user, "grid.manage", scope),
             "export_query": urlencode(params),
-            "crumbs": _crumbs(("住户", "")),
+            "crumbs": crumbs(("住户", "")),
         },
     )
 
@@ -336,7 +275,7 @@ def _tag_choices() -> list[tuple[str, str]]:
 
 @login_required
 def household_new(request: HttpRequest) -> HttpResponse:
-    grid = _grid_param(request, action="grid.manage")
+    grid = grid_param(request, action="grid.manage")
     if grid is None:
         raise Http404("请从网格页面登记住户")
     form = HouseholdForm(request.POST or None, tags=_tag_choices())
@@ -356,16 +295,14 @@ def household_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已登记住户：{household.address}")
             return redirect("grid:detail", grid.pk)
-    return _render(
+    return render_page(
         request,
         "grid/household_form.html",
         {
             "form": form,
             "title": f"登记住户（{grid.name}）",
             "cancel_url": reverse("grid:detail", args=[grid.pk]),
-            "crumbs": _crumbs(
-                (grid.name, reverse("grid:detail", args=[grid.pk])), ("登记住户", "")
-            ),
+            "crumbs": crumbs((grid.name, reverse("grid:detail", args=[grid.pk])), ("登记住户", "")),
         },
     )
 
@@ -400,14 +337,14 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
             messages.success(request, "已保存")
             return redirect("grid:household_detail", household.pk)
     url = reverse("grid:household_detail", args=[household.pk])
-    return _render(
+    return render_page(
         request,
         "grid/household_form.html",
         {
             "form": form,
             "title": f"修改住户：{household.address}",
             "cancel_url": url,
-            "crumbs": _crumbs((household.grid.name, reverse("grid:detail", args=[household.grid_id])),
+            "crumbs": crumbs((household.grid.name, reverse("grid:detail", args=[household.grid_id])),
                               (household.address, url), ("修改", "")),
         },
     )  # fmt: skip
@@ -417,7 +354,7 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = access_household_by_id(request.user, household_id)
     grid = household.grid
-    return _render(
+    return render_page(
         request,
         "grid/household_detail.html",
         {
@@ -429,7 +366,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "can_manage": may(request.user, "grid.manage", household.org),
             "can_reveal": services.may_reveal_household(request.user, household.org),
             "can_record": services.may_record_in_grid(request.user, grid),
-            "crumbs": _crumbs((grid.name, reverse("grid:detail", args=[grid.pk])),
+            "crumbs": crumbs((grid.name, reverse("grid:detail", args=[grid.pk])),
                               (household.address, "")),
         },
     )  # fmt: skip
@@ -479,28 +416,26 @@ def household_import(request: HttpRequest, grid_id: int) -> HttpResponse:
                     messages.success(request, f"已导入 {result.created} 户")
                     return redirect("grid:detail", grid.pk)
                 errors = result.errors
-    return _render(
+    return render_page(
         request,
         "grid/household_import.html",
         {
             "grid": grid,
             "errors": errors,
-            "crumbs": _crumbs(
-                (grid.name, reverse("grid:detail", args=[grid.pk])), ("导入住户", "")
-            ),
+            "crumbs": crumbs((grid.name, reverse("grid:detail", args=[grid.pk])), ("导入住户", "")),
         },
     )
 
 
 @login_required
 def household_export(request: HttpRequest) -> HttpResponse:
-    grid = _grid_param(request, action="grid.manage")
+    grid = grid_param(request, action="grid.manage")
     org = None
     if grid is None:
-        org = _scope_org(request)
+        org = scope_org(request)
         if org is None or not may(request.user, "grid.manage", org):
             raise PermissionDenied("您没有导出住户名册的权限")
-    params = _params(request, HOUSEHOLD_FILTERS)
+    params = filter_params(request, HOUSEHOLD_FILTERS)
     qs = selectors.household_filter(viewer=request.user, org=org, grid=grid, params=params)
     label = grid.name if grid else org.display_name  # type: ignore[union-attr]
     data = excel.household_export(actor=request.user, households=qs, scope_label=label)
@@ -512,13 +447,6 @@ def household_export(request: HttpRequest) -> HttpResponse:
 
 def _member_choices(org: Organization) -> list[tuple[int, str]]:
     return [(m.pk, m.name) for m in selectors.member_choices(org)]
-
-
-def _household_choices(grid: Grid) -> list[tuple[int, str]]:
-    rows = Household.objects.filter(grid=grid, is_active=True).order_by("id")[
-        : selectors.CHOICES_CAP
-    ]
-    return [(h.pk, f"{h.address}（{h.head_name}）") for h in rows]
 
 
 @login_required
@@ -536,7 +464,7 @@ def grid_links(request: HttpRequest, grid_id: int) -> HttpResponse:
             request.POST or None,
             members=_member_choices(grid.org),
             anchors=[(a.pk, f"{a.member.name}（党员中心户）") for a in anchors],
-            households=_household_choices(grid),
+            households=household_choices(grid),
             initial={"started_on": timezone.localdate()},
         )
         if request.method == "POST" and form.is_valid():
@@ -582,7 +510,7 @@ def grid_links(request: HttpRequest, grid_id: int) -> HttpResponse:
     linked = {link.household_id for link in links}
     unlinked = Household.objects.filter(grid=grid, is_active=True).exclude(pk__in=linked).count()
     rules = grid_rules_for(grid.org_path, timezone.localdate())
-    return _render(
+    return render_page(
         request,
         "grid/grid_links.html",
         {
@@ -593,9 +521,7 @@ def grid_links(request: HttpRequest, grid_id: int) -> HttpResponse:
             "form": form,
             "rules": rules,
             "can_manage": can_manage,
-            "crumbs": _crumbs(
-                (grid.name, reverse("grid:detail", args=[grid.pk])), ("党员联户", "")
-            ),
+            "crumbs": crumbs((grid.name, reverse("grid:detail", args=[grid.pk])), ("党员联户", "")),
         },
     )
 
@@ -619,7 +545,7 @@ def anchor_new(request: HttpRequest, grid_id: int) -> HttpResponse:
     form = AnchorForm(
         request.POST or None,
         members=_member_choices(grid.org),
-        households=_household_choices(grid),
+        households=household_choices(grid),
         initial={"started_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
@@ -642,14 +568,14 @@ def anchor_new(request: HttpRequest, grid_id: int) -> HttpResponse:
         else:
             messages.success(request, f"已设{member.name}家为党员中心户")
             return redirect("grid:links", grid.pk)
-    return _render(
+    return render_page(
         request,
         "grid/simple_form.html",
         {
             "form": form,
             "title": f"设立党员中心户（{grid.name}）",
             "cancel_url": reverse("grid:links", args=[grid.pk]),
-            "crumbs": _crumbs((grid.name, reverse("grid:detail", args=[grid.pk])),
+            "crumbs": crumbs((grid.name, reverse("grid:detail", args=[grid.pk])),
                               ("设立党员中心户", "")),
         },
     )  # fmt: skip
@@ -685,407 +611,9 @@ def my_households(request: HttpRequest) -> HttpResponse:
         .select_related("grid", "household")
         .first()
     )
-    return _render(
+    return render_page(
         request,
         "grid/my_households.html",
         {"member": member, "links": links, "anchor": anchor, "nav_active": "my_households",
          "crumbs": [{"label": "我联系的住户", "url": ""}]},
     )  # fmt: skip
-
-
-# ── 村情民意 ──────────────────────────────────────────────────────────────────
-
-
-def _record_grids(request: HttpRequest) -> list[Grid]:
-    return selectors.recordable_grids(request.user, within=_working_org(request))
-
-
-def _grid_choices(grids: list[Grid]) -> list[tuple[int, str]]:
-    return [(g.pk, f"{g.org.display_name} · {g.name}") for g in grids]
-
-
-def _chosen_grid(request: HttpRequest, grids: list[Grid]) -> Grid:
-    """The grid picked in the form or the URL; the first recordable grid by default."""
-    raw = request.POST.get("grid") or request.GET.get("grid") or ""
-    if not raw:
-        return grids[0]
-    chosen = next((g for g in grids if str(g.pk) == raw), None)
-    if chosen is None:
-        raise PermissionDenied("您不是该网格的网格员，也没有维护该网格的权限")
-    return chosen
-
-
-@login_required
-def opinion_list(request: HttpRequest) -> HttpResponse:
-    _require_scope(request)
-    grid = _grid_param(request)
-    org = None if grid else _scope_org(request)
-    params = _params(request, OPINION_FILTERS)
-    page = selectors.opinion_page(
-        viewer=request.user, org=org, grid=grid, params=params, cursor=request.GET.get("cursor")
-    )
-    return _more_or_page(
-        request,
-        "grid/opinion_list.html",
-        {
-            "grid": grid,
-            "org": org,
-            "page": page,
-            "params": params,
-            "next_query": _next_query(params, page.next_cursor),
-            "statuses": OpinionRecord.Status.choices,
-            "categories": OpinionRecord.Category.choices,
-            "today": timezone.localdate(),
-            "can_record": bool(_record_grids(request)),
-            "crumbs": _crumbs(("村情民意", "")),
-        },
-    )
-
-
-@login_required
-def opinion_new(request: HttpRequest) -> HttpResponse:
-    grids = _record_grids(request)
-    if not grids:
-        raise PermissionDenied("您没有可登记民意的网格")
-    grid = _chosen_grid(request, grids)
-    form = OpinionForm(
-        request.POST or None,
-        grids=_grid_choices(grids),
-        households=_household_choices(grid),
-        initial={"grid": grid.pk, "collected_on": timezone.localdate()},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        household = Household.objects.filter(grid=grid, pk=data["household"]).first()
-        try:
-            opinion = services.opinion_record(
-                actor=request.user,
-                grid=grid,
-                collected_on=data["collected_on"],
-                category=data["category"],
-                content=data["content"],
-                household=household,
-                collected_by_member=getattr(request.user, "member_record", None)
-                if _serves(request.user, grid)
-                else None,
-            )
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        else:
-            messages.success(request, f"已登记民意，应于 {opinion.due_on:%Y-%m-%d} 前办结或答复")
-            return redirect("grid:detail", grid.pk)
-    return _render(
-        request,
-        "grid/record_form.html",
-        {
-            "form": form,
-            "grid": grid,
-            "title": "登记村情民意",
-            "testid": "opinion-form",
-            "cancel_url": reverse("grid:detail", args=[grid.pk]),
-            "crumbs": _crumbs(("村情民意", reverse("grid:opinions")), ("登记", "")),
-        },
-    )
-
-
-def _serves(user: Any, grid: Grid) -> bool:
-    member = getattr(user, "member_record", None)
-    return member is not None and services.member_serves(member, grid.org)
-
-
-@login_required
-def opinion_detail(request: HttpRequest, opinion_id: int) -> HttpResponse:
-    opinion = access_opinion_by_id(request.user, opinion_id)
-    grid = opinion.grid
-    can_handle = (
-        services.may_record_in_grid(request.user, grid)
-        if grid
-        else may(request.user, "grid.manage", opinion.org)
-    ) and opinion.status not in services.CLOSED_OPINION
-    form = None
-    if can_handle:
-        form = OpinionHandleForm(
-            request.POST or None,
-            initial={"handling": opinion.handling, "handled_on": timezone.localdate()},
-        )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.opinion_handle(
-                    actor=request.user,
-                    opinion=opinion,
-                    status=data["status"],
-                    handling=data["handling"],
-                    result=data["result"],
-                    handled_on=data["handled_on"],
-                )
-            except ValidationError as exc:
-                add_validation_error(form, exc)
-            else:
-                messages.success(request, "已更新办理情况")
-                return redirect("grid:opinion_detail", opinion.pk)
-    elif request.method == "POST":
-        raise PermissionDenied("您不能办理该民意")
-    return _render(
-        request,
-        "grid/opinion_detail.html",
-        {
-            "opinion": opinion,
-            "form": form,
-            "overdue": opinion_is_overdue(
-                due_on=opinion.due_on, handled_on=opinion.handled_on, today=timezone.localdate()
-            ),
-            "crumbs": _crumbs(("村情民意", reverse("grid:opinions")), (f"民意 #{opinion.pk}", "")),
-        },
-    )
-
-
-# ── 矛盾调解 ──────────────────────────────────────────────────────────────────
-
-
-@login_required
-def mediation_list(request: HttpRequest) -> HttpResponse:
-    _require_scope(request)
-    grid = _grid_param(request)
-    org = None if grid else _scope_org(request)
-    params = _params(request, MEDIATION_FILTERS)
-    page = selectors.mediation_page(
-        viewer=request.user, org=org, grid=grid, params=params, cursor=request.GET.get("cursor")
-    )
-    return _more_or_page(
-        request,
-        "grid/mediation_list.html",
-        {
-            "grid": grid,
-            "org": org,
-            "page": page,
-            "params": params,
-            "next_query": _next_query(params, page.next_cursor),
-            "outcomes": Mediation.Outcome.choices,
-            "types": Mediation.DisputeType.choices,
-            "places": Mediation.Place.choices,
-            "can_record": bool(_record_grids(request)),
-            "crumbs": _crumbs(("矛盾调解", "")),
-        },
-    )
-
-
-@login_required
-def mediation_new(request: HttpRequest) -> HttpResponse:
-    grids = _record_grids(request)
-    if not grids:
-        raise PermissionDenied("您没有可登记调解的网格")
-    grid = _chosen_grid(request, grids)
-    me = cast(User, request.user)
-    users = list(dict.fromkeys([me, *grid.workers.all()]))
-    members = selectors.member_choices(grid.org)
-    worthies = selectors.worthy_choices(grid.org)
-    form = MediationForm(
-        request.POST or None,
-        grids=_grid_choices(grids),
-        users=_user_choices(users),
-        members=[(m.pk, m.name) for m in members],
-        worthies=[(w.pk, f"{w.name}（{w.get_background_display()} · {w.org.display_name}）")
-                  for w in worthies],
-        initial={"grid": grid.pk, "mediated_on": timezone.localdate(),
-                 "mediator_users": [request.user.pk], "place": Mediation.Place.WORTHY_ROOM},
-    )  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            mediation = services.mediation_record(
-                actor=request.user,
-                grid=grid,
-                mediated_on=data["mediated_on"],
-                dispute_type=data["dispute_type"],
-                parties=data["parties"],
-                summary=data["summary"],
-                place=data["place"],
-                place_detail=data["place_detail"],
-                outcome=data["outcome"],
-                referred_to=data["referred_to"],
-                agreement=data["agreement"],
-                mediator_users=[u for u in users if u.pk in data["mediator_users"]],
-                mediator_members=[m for m in members if m.pk in data["mediator_members"]],
-                worthies=[w for w in worthies if w.pk in data["worthies"]],
-            )
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        else:
-            messages.success(request, f"已登记调解：{mediation.get_outcome_display()}")
-            return redirect("grid:detail", grid.pk)
-    return _render(
-        request,
-        "grid/record_form.html",
-        {
-            "form": form,
-            "grid": grid,
-            "title": "登记矛盾调解",
-            "testid": "mediation-form",
-            "cancel_url": reverse("grid:detail", args=[grid.pk]),
-            "crumbs": _crumbs(("矛盾调解", reverse("grid:mediations")), ("登记", "")),
-        },
-    )
-
-
-@login_required
-def mediation_detail(request: HttpRequest, mediation_id: int) -> HttpResponse:
-    mediation = access_mediation_by_id(request.user, mediation_id)
-    return _render(
-        request,
-        "grid/mediation_detail.html",
-        {
-            "mediation": mediation,
-            "users": list(mediation.mediator_users.only("id", "name", "username")),
-            "members": list(mediation.mediator_members.only("id", "name")),
-            "worthies": list(mediation.worthies.select_related("org")),
-            "can_reveal": services.may_reveal_household(request.user, mediation.org),
-            "crumbs": _crumbs(
-                ("矛盾调解", reverse("grid:mediations")), (f"调解 #{mediation.pk}", "")
-            ),
-        },
-    )
-
-
-@login_required
-@require_POST
-def mediation_reveal(request: HttpRequest, mediation_id: int) -> HttpResponse:
-    mediation = access_mediation_by_id(request.user, mediation_id)
-    names = services.mediation_reveal(actor=request.user, mediation=mediation)
-    return TemplateResponse(
-        request, "grid/_revealed.html", {"values": {"parties": "、".join(names)}}
-    )
-
-
-# ── 乡贤 ──────────────────────────────────────────────────────────────────────
-
-
-@login_required
-def worthy_list(request: HttpRequest) -> HttpResponse:
-    _require_scope(request)
-    org = _scope_org(request)
-    params = _params(request, WORTHY_FILTERS)
-    page = selectors.worthy_page(
-        viewer=request.user, org=org, params=params, cursor=request.GET.get("cursor")
-    )
-    return _more_or_page(
-        request,
-        "grid/worthy_list.html",
-        {
-            "org": org,
-            "page": page,
-            "params": params,
-            "next_query": _next_query(params, page.next_cursor),
-            "backgrounds": LocalWorthy.Background.choices,
-            "can_manage": bool(scope_roots(request.user, action="grid.manage")),
-            "crumbs": _crumbs(("乡贤", "")),
-        },
-    )
-
-
-def _worthy_data(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data[k] for k in ("name", "background", "specialty", "joined_on", "note")}
-
-
-@login_required
-def worthy_new(request: HttpRequest) -> HttpResponse:
-    if not scope_roots(request.user, action="grid.manage"):
-        raise PermissionDenied("您没有登记乡贤的权限")
-    orgs = selectors.grid_host_orgs(request.user, within=_working_org(request))
-    form = WorthyForm(
-        request.POST or None,
-        orgs=_org_choices(orgs),
-        initial={"joined_on": timezone.localdate(), "org": request.GET.get("org")},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = access_org_by_id(request.user, form.cleaned_data["org"], action="grid.manage")
-            worthy = services.worthy_create(
-                actor=request.user,
-                org=org,
-                data=_worthy_data(form.cleaned_data),
-                phone=form.cleaned_data["phone"],
-            )
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        else:
-            messages.success(request, f"已登记乡贤：{worthy.name}")
-            return redirect("grid:worthy_detail", worthy.pk)
-    return _render(
-        request,
-        "grid/simple_form.html",
-        {
-            "form": form,
-            "title": "登记乡贤",
-            "cancel_url": reverse("grid:worthies"),
-            "crumbs": _crumbs(("乡贤", reverse("grid:worthies")), ("登记", "")),
-        },
-    )
-
-
-@login_required
-def worthy_edit(request: HttpRequest, worthy_id: int) -> HttpResponse:
-    worthy = access_worthy_by_id(request.user, worthy_id, action="grid.manage")
-    initial = {
-        k: getattr(worthy, k) for k in ("name", "background", "specialty", "joined_on", "note")
-    }
-    form = WorthyEditForm(request.POST or None, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.worthy_update(
-                actor=request.user,
-                worthy=worthy,
-                data=_worthy_data(form.cleaned_data),
-                phone=form.cleaned_data["phone"] or None,
-            )
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("grid:worthy_detail", worthy.pk)
-    url = reverse("grid:worthy_detail", args=[worthy.pk])
-    return _render(
-        request,
-        "grid/simple_form.html",
-        {
-            "form": form,
-            "title": f"修改乡贤：{worthy.name}",
-            "cancel_url": url,
-            "crumbs": _crumbs(("乡贤", reverse("grid:worthies")), (worthy.name, url), ("修改", "")),
-        },
-    )
-
-
-@login_required
-def worthy_detail(request: HttpRequest, worthy_id: int) -> HttpResponse:
-    worthy = access_worthy_by_id(request.user, worthy_id)
-    can_manage = may(request.user, "grid.manage", worthy.org)
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("您没有维护乡贤的权限")
-        services.worthy_update(
-            actor=request.user, worthy=worthy, data={}, is_active=request.POST.get("active") == "1"
-        )
-        messages.success(request, "已更新聘请状态")
-        return redirect("grid:worthy_detail", worthy.pk)
-    mediations = list(worthy.mediations.select_related("grid").order_by("-mediated_on", "-id")[:20])
-    return _render(
-        request,
-        "grid/worthy_detail.html",
-        {
-            "worthy": worthy,
-            "mediations": mediations,
-            "mediation_total": worthy.mediations.count(),
-            "can_manage": can_manage,
-            "can_reveal": services.may_reveal_household(request.user, worthy.org),
-            "crumbs": _crumbs(("乡贤", reverse("grid:worthies")), (worthy.name, "")),
-        },
-    )
-
-
-@login_required
-@require_POST
-def worthy_reveal(request: HttpRequest, worthy_id: int) -> HttpResponse:
-    worthy = access_worthy_by_id(request.user, worthy_id)
-    values = services.worthy_reveal(actor=request.user, worthy=worthy)
-    return TemplateResponse(request, "grid/_revealed.html", {"values": values})

@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.grid.models import Mediation, OpinionRecord
-from dangjian.grid.tests.factories import make_grid, make_household, make_worthy
+from dangjian.community.models import Mediation, OpinionRecord
+from dangjian.community.tests.factories import make_worthy
+from dangjian.grid.tests.factories import make_grid, make_household
 from dangjian.members.tests.factories import make_member
 
 PASSWORD = "pw-Test-2026"

@@ -1,16 +1,13 @@
-"""Build grids, households, 乡贤 and records through the services."""
+"""Build grids and households through the services."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import timezone
-
-from dangjian.grid.models import Grid, Household, LocalWorthy
-from dangjian.grid.services import grid_create, household_create, worthy_create
+from dangjian.grid.models import Grid, Household
+from dangjian.grid.services import grid_create, household_create
 from dangjian.orgs.models import Organization
 from dangjian.orgs.tests.factories import _system_user
 
@@ -43,16 +40,3 @@ def make_household(
         tags=tags,
         **kw,
     )
-
-
-def make_worthy(
-    org: Organization, name: str = "周德明", *, phone: str = "", **data: Any
-) -> LocalWorthy:
-    fields = {
-        "name": name,
-        "background": "retired_teacher",
-        "specialty": "邻里纠纷调解",
-        "joined_on": data.pop("joined_on", timezone.localdate() - dt.timedelta(days=100)),
-        **data,
-    }
-    return worthy_create(actor=_system_user(), org=org, data=fields, phone=phone)

@@ -8,6 +8,7 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from dangjian.community.models import LocalWorthy, Mediation, OpinionRecord
 from dangjian.core import crypto
 from dangjian.core.paths import is_within
 from dangjian.demo.grid import MEDIATIONS, OPINIONS, WORTHIES, seed_grid, seed_grid_rows
@@ -16,9 +17,6 @@ from dangjian.grid.models import (
     Grid,
     Household,
     HouseholdLink,
-    LocalWorthy,
-    Mediation,
-    OpinionRecord,
 )
 from dangjian.grid.rules import grid_rules_for
 from dangjian.members.tests.factories import make_member

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
+from dangjian.community.tests.factories import make_world
 from dangjian.core.models import AuditLog
 from dangjian.core.tests.edit_forms import row_version_on
-from dangjian.grid import services
-from dangjian.grid.models import Grid, HouseholdLink, Mediation, OpinionRecord
-from dangjian.grid.tests.factories import make_grid, make_household, make_worthy
-from dangjian.members.tests.factories import make_member
+from dangjian.grid.models import Grid, HouseholdLink
+from dangjian.grid.tests.factories import make_grid, make_household
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world(tree, people):
-    g = make_grid(tree.village_a1, "甲村第一网格", workers=[people.grid_worker])
-    gb = make_grid(tree.village_b1, "丙村第一网格")
-    h = make_household(g, address="甲村一组 8 号", phone="13912345678", tags=["elderly_alone"])
-    hb = make_household(gb, address="丙村三组 2 号")
-    m = make_member(people.county_admin, tree.village_a1, name="孙立新")
-    services.household_link(actor=people.county_admin, member=m, households=[h])
-    w = make_worthy(tree.village_a1, "周德明", phone="13600001234")
-    today = timezone.localdate()
-    op = services.opinion_record(
-        actor=people.grid_worker, grid=g, collected_on=today, category="infrastructure",
-        content="村东小桥护栏松动",
-    )  # fmt: skip
-    med = services.mediation_record(
-        actor=people.grid_worker, grid=g, mediated_on=today, dispute_type="neighbour",
-        parties=["张三丰", "李四"], summary="排水沟", place="worthy_room", outcome="success",
-        agreement="均摊", worthies=[w],
-    )  # fmt: skip
-    return {"g": g, "gb": gb, "h": h, "hb": hb, "m": m, "w": w, "op": op, "med": med}
+    return make_world(tree, people)
 
 
 LIST_STATUS = {
@@ -48,9 +28,6 @@ LIST_STATUS = {
 MARKERS = {
     "/grid/": ("甲村第一网格", "丙村第一网格"),
     "/grid/households/": ("甲村一组 8 号", "丙村三组 2 号"),
-    "/grid/opinions/": ("村东小桥护栏松动", ""),
-    "/grid/mediations/": ("张**、李*", ""),
-    "/grid/worthies/": ("周德明", ""),
 }
 
 
@@ -96,9 +73,6 @@ def test_detail_pages_by_persona(people, login, world, who, status):
         f"/grid/{world['g'].pk}/",
         f"/grid/{world['g'].pk}/links/",
         f"/grid/households/{world['h'].pk}/",
-        f"/grid/opinions/{world['op'].pk}/",
-        f"/grid/mediations/{world['med'].pk}/",
-        f"/grid/worthies/{world['w'].pk}/",
     ):
         assert c.get(url).status_code == status, url
 
@@ -115,57 +89,6 @@ def test_household_page_masks_and_reveal_is_audited(people, login, world):
     r = c.post(url + "reveal/")
     assert "13912345678" in r.content.decode()
     assert AuditLog.objects.filter(action="household.reveal", actor=people.township_a).exists()
-
-
-def test_grid_worker_records_opinion_through_the_page(people, login, world):
-    c = login(people.grid_worker)
-    g = world["g"]
-    assert c.get(f"/grid/opinions/new/?grid={g.pk}").status_code == 200
-    r = c.post(
-        f"/grid/opinions/new/?grid={g.pk}",
-        {"grid": g.pk, "collected_on": timezone.localdate().isoformat(), "category": "environment",
-         "content": "垃圾桶不够用", "household": world["h"].pk},
-    )  # fmt: skip
-    assert r.status_code == 302
-    assert OpinionRecord.objects.filter(content="垃圾桶不够用", household=world["h"]).exists()
-
-
-def test_grid_worker_cannot_record_in_other_grid(people, login, world):
-    c = login(people.grid_worker)
-    other = make_grid(world["g"].org, "甲村第二网格")
-    assert c.get(f"/grid/opinions/new/?grid={other.pk}").status_code == 403
-    assert c.get(f"/grid/mediations/new/?grid={world['gb'].pk}").status_code == 403
-
-
-def test_opinion_form_error_keeps_nothing(people, login, world):
-    c = login(people.grid_worker)
-    g = world["g"]
-    future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    r = c.post(
-        f"/grid/opinions/new/?grid={g.pk}",
-        {"grid": g.pk, "collected_on": future, "category": "other", "content": "x"},
-    )
-    assert r.status_code == 200
-    assert "不能晚于今天" in r.content.decode()
-    assert OpinionRecord.objects.count() == 1
-
-
-def test_mediation_form_with_worthy(people, login, world):
-    c = login(people.grid_worker)
-    g = world["g"]
-    html = c.get(f"/grid/mediations/new/?grid={g.pk}").content.decode()
-    assert "周德明" in html
-    r = c.post(
-        f"/grid/mediations/new/?grid={g.pk}",
-        {"grid": g.pk, "mediated_on": timezone.localdate().isoformat(), "dispute_type": "land",
-         "parties": "王大山、赵小河", "summary": "承包地边界", "place": "worthy_room",
-         "mediator_users": [people.grid_worker.pk], "worthies": [world["w"].pk],
-         "outcome": "success", "agreement": "以界桩为准"},
-    )  # fmt: skip
-    assert r.status_code == 302, r.content.decode()
-    med = Mediation.objects.get(dispute_type="land")
-    assert med.parties_masked == "王**、赵**"
-    assert list(med.worthies.all()) == [world["w"]]
 
 
 def test_links_page_assigns_member(people, login, world):
@@ -222,12 +145,6 @@ def test_household_list_query_count_is_constant(
     assert r.content.decode().count('data-testid="household-row"') == 20
 
 
-def test_worthy_list_counts_mediations(people, login, world):
-    html = login(people.township_a).get("/grid/worthies/").content.decode()
-    assert "周德明" in html
-    assert "参与调解 <strong>1</strong> 起" in html
-
-
 def test_stats_break_down_by_child_organization(people, login, world, tree):
     html = login(people.county_admin).get(f"/grid/?org={tree.county.pk}").content.decode()
     assert 'data-testid="stats-children"' in html
@@ -274,32 +191,6 @@ def test_grid_edit_can_deactivate(people, login, world):
     assert "甲村第一网格" not in login(people.township_a).get("/grid/").content.decode()
 
 
-@pytest.mark.parametrize("url", ["/grid/opinions/", "/grid/mediations/", "/grid/worthies/"])
-def test_record_lists_have_constant_query_count(
-    people, login, world, tree, url, django_assert_max_num_queries
-):
-    g, w = world["g"], world["w"]
-    today = timezone.localdate()
-    for i in range(25):
-        services.opinion_record(
-            actor=people.grid_worker,
-            grid=g,
-            collected_on=today,
-            category="other",
-            content=f"民意{i}",
-        )
-        services.mediation_record(
-            actor=people.grid_worker, grid=g, mediated_on=today, dispute_type="debt",
-            parties=["甲", "乙"], summary="欠款", place="committee", outcome="failed", worthies=[w],
-        )  # fmt: skip
-        make_worthy(tree.village_a2, f"乡贤{i}")
-    c = login(people.township_a)
-    with django_assert_max_num_queries(20):
-        r = c.get(url)
-    assert r.status_code == 200
-    assert "加载更多" in r.content.decode()
-
-
 def test_member_sees_the_households_they_look_after(people, login, world):
     m = world["m"]
     m.user = people.member
@@ -340,23 +231,6 @@ def test_stats_for_a_typed_period(people, login, world, query, counted):
     today = timezone.localdate().isoformat()
     html = login(people.township_a).get("/grid/?" + query.format(today=today)).content.decode()
     assert f"收集村情民意 <strong>{counted}</strong> 条" in html
-
-
-def test_opinion_detail_marks_overdue_and_late_handling(people, login, world):
-    g = world["g"]
-    today = timezone.localdate()
-    late = services.opinion_record(
-        actor=people.grid_worker, grid=g, collected_on=today - dt.timedelta(days=20),
-        category="other", content="逾期未办",
-    )  # fmt: skip
-    c = login(people.township_a)
-    assert "已逾期" in c.get(f"/grid/opinions/{late.pk}/").content.decode()
-    services.opinion_handle(
-        actor=people.grid_worker, opinion=late, status="resolved", handling="已办", result="已解决"
-    )
-    assert "逾期办结" in c.get(f"/grid/opinions/{late.pk}/").content.decode()
-    on_time = world["op"]
-    assert "逾期" not in c.get(f"/grid/opinions/{on_time.pk}/").content.decode()
 
 
 def test_stats_panel_lists_categories_and_dispute_types(people, login, world):

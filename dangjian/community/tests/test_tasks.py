@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dangjian.community import services
+from dangjian.community.tasks import opinion_reminders_send
 from dangjian.core.models import Notification
-from dangjian.grid import services
-from dangjian.grid.tasks import opinion_reminders_send
 from dangjian.grid.tests.factories import make_grid
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Background jobs of grid work: 村情民意 reminders on the deadline day and once overdue
+"""Background jobs of 村情民意: reminders on the deadline day and once overdue
 (件件有着落、事事有回音)."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from django_tasks import task
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.roles import Role
+from dangjian.community.models import OpinionRecord
 from dangjian.core.services import notify
-from dangjian.grid.models import Grid, OpinionRecord
+from dangjian.grid.models import Grid
 
 OPEN = (OpinionRecord.Status.RECEIVED, OpinionRecord.Status.HANDLING)
 
