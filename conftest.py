@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -41,9 +42,25 @@ SLOW_MODULES = (
 SEEDED_MODULES = tuple(m for m in SLOW_MODULES if m.startswith("dangjian/demo/tests/"))
 
 
-# tryfirst: pytest-xdist's worker reads the xdist_group marks in its own collection hook (it
-# renames each grouped test "…@group"); ours must add them before it looks, or no group exists.
-@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: each demo-seed module (``SEEDED_MODULES``) is one unit of work, so
+    its module-scoped seed is built once, on one worker; every other test is its own unit.
+
+    pytest-xdist's own loadgroup renames grouped tests "…@group", which pytest 9.2 no longer
+    lets a plugin do (``nodeid`` became read-only): its groups were silently empty and every
+    seed was built on both workers."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SeedModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return module if module in SEEDED_MODULES else nodeid
+
+    return SeedModuleScheduling(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the slow modules; every transactional test must also ask for serialized rollback.
 
@@ -55,10 +72,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW_MODULES):
             item.add_marker(pytest.mark.slow)
-        if item.nodeid.startswith(SEEDED_MODULES):
-            # With ``--dist loadgroup`` a module's tests stay on one worker, so its module-scoped
-            # seed is built once, not once per worker.
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         mark = item.get_closest_marker("django_db")
         if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
             raise pytest.UsageError(

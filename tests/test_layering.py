@@ -143,8 +143,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     cases: list[tuple[str, str] | None] = [None]
     cases += [(p.values[0], p.values[1]) for p in WRONG_IMPORTS]  # type: ignore[misc]
 
+    # The folders are made here, one after another: the factory makes its base folder on first
+    # use, and threads racing to do that each get a different one.
+    places = {case: tmp_path_factory.mktemp("stand_in") for case in cases}
+
     def run(case: tuple[str, str] | None) -> subprocess.CompletedProcess[str]:
-        where = tmp_path_factory.mktemp("stand_in")
+        where = places[case]
         return _lint_imports(where, _stand_in(where, case))
 
     with ThreadPoolExecutor(max_workers=4) as pool:

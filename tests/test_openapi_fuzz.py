@@ -300,6 +300,18 @@ def aim_at_real_rows(
         body["code"] = ""  # random codes rarely match [0-9A-Z-]{2,32}; other codes are aimed
     if "name" in body and real("name"):
         body["name"] = "模糊测试党组织"
+    if path == "/api/v1/orgs/{org_id}/links" and case.method.upper() == "POST" and real("link"):
+        # A whole valid link (its fields aimed one by one seldom make one with few examples).
+        lead = params.get("org_id")
+        partners = [pk for pk in orgs if pk != lead] or list(orgs)
+        body.clear()
+        body.update({
+            "kind": data.draw(st.sampled_from(OrgLink.Kind.values), label="link kind"),
+            "partner_id": data.draw(st.sampled_from(partners), label="partner"),
+            "started_on": (dt.date(2025, 1, 1) + dt.timedelta(
+                days=data.draw(st.integers(0, 300), label="link start"))).isoformat(),
+            "ended_on": None, "note": "",
+        })  # fmt: skip
 
 
 def test_every_operation_is_fuzzed() -> None:

@@ -12,7 +12,6 @@ uploads again.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dangjian.core import crypto
 from dangjian.core.audit import audit_record
+from dangjian.core.collector import gc_paused
 from dangjian.core.excel import (
     DATE_FORMAT,
     HEADER_SCAN_ROWS,
@@ -423,13 +423,8 @@ def member_import(
     # Hundreds of thousands of long-lived cells and rows, no reference cycles worth chasing:
     # the cyclic collector would rescan the growing heap again and again (a third of the
     # build time in profiles), so it pauses for the import and catches up afterwards.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _member_import(actor=actor, file=file, dry_run=dry_run, today=today)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _member_import(*, actor: Any, file: Any, dry_run: bool, today: dt.date | None) -> ImportResult:
