@@ -42,9 +42,24 @@ SLOW_MODULES = (
 SEEDED_MODULES = tuple(m for m in SLOW_MODULES if m.startswith("dangjian/demo/tests/"))
 
 
+# What takes longest, handed out first (``--dist loadgroup``): the production-server walk, the
+# demo-seed modules, the other browser flows and the page walk; then everything else.
+HEAVY_FIRST = (
+    "tests/e2e/test_production_server.py",
+    *SEEDED_MODULES,
+    "tests/e2e/",
+    "tests/test_page_walk.py",
+)
+
+
+def _heavy_rank(scope: str) -> int:
+    return next((i for i, p in enumerate(HEAVY_FIRST) if scope.startswith(p)), len(HEAVY_FIRST))
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadgroup``: each demo-seed module (``SEEDED_MODULES``) is one unit of work, so
-    its module-scoped seed is built once, on one worker; every other test is its own unit.
+    its module-scoped seed is built once, on one worker; every other test is its own unit;
+    the longest units go first (``HEAVY_FIRST``).
 
     pytest-xdist's own loadgroup renames grouped tests "…@group", which pytest 9.2 no longer
     lets a plugin do (``nodeid`` became read-only): its groups were silently empty and every
@@ -54,9 +69,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class SeedModuleScheduling(LoadScopeScheduling):
+        _ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::")[0]
             return module if module in SEEDED_MODULES else nodeid
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # Longest first: a minutes-long test handed out last keeps one worker busy while
+            # the other has nothing left (the run's tail).
+            if not self._ordered:
+                self._ordered = True
+                units = sorted(self.workqueue.items(), key=lambda unit: _heavy_rank(unit[0]))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
 
     return SeedModuleScheduling(config, log)
 
