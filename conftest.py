@@ -42,14 +42,10 @@ SLOW_MODULES = (
 SEEDED_MODULES = tuple(m for m in SLOW_MODULES if m.startswith("dangjian/demo/tests/"))
 
 
-# What takes longest, handed out first (``--dist loadgroup``): the production-server walk, the
-# demo-seed modules, the other browser flows and the page walk; then everything else.
-HEAVY_FIRST = (
-    "tests/e2e/test_production_server.py",
-    *SEEDED_MODULES,
-    "tests/e2e/",
-    "tests/test_page_walk.py",
-)
+# What takes longest, handed out first (``--dist loadgroup``): the production-server walk (its
+# own server and database) and the demo-seed modules. Never a transactional test: one leaves its
+# worker's database flushed for whatever runs next, so those keep pytest-django's place, last.
+HEAVY_FIRST = ("tests/e2e/test_production_server.py", *SEEDED_MODULES)
 
 
 def _heavy_rank(scope: str) -> int:
