@@ -25,12 +25,12 @@ NOT_HELD = (Meeting.State.PLANNED, Meeting.State.CANCELLED)
 # Held but not yet recorded (check-in may still be open): a member without a check-in has
 # not been marked absent yet, and the meeting does not count towards the rate.
 NOT_RECORDED = (Meeting.State.DRAFT, Meeting.State.RETURNED)
-# What a member sees of one attendance row: (label, badge colour).
-SHOWN_STATUS: dict[str, tuple[str, str]] = {
-    Attendance.Status.PRESENT: ("出席", "green"),
-    Attendance.Status.LATE: ("迟到", "yellow"),
-    Attendance.Status.EXCUSED: ("请假", "azure"),
-    Attendance.Status.ABSENT: ("缺席", "red"),
+# The badge colour of each attendance status (the label is the model's own choice label).
+STATUS_TONES: dict[str, str] = {
+    Attendance.Status.PRESENT: "green",
+    Attendance.Status.LATE: "yellow",
+    Attendance.Status.EXCUSED: "azure",
+    Attendance.Status.ABSENT: "red",
 }
 
 
@@ -38,7 +38,7 @@ def shown_status(row: Attendance) -> tuple[str, str]:
     """The label and colour of a member's attendance: 未签到 while the meeting is unrecorded."""
     if row.status == Attendance.Status.ABSENT and row.meeting.state in NOT_RECORDED:
         return ("未签到", "secondary")
-    return SHOWN_STATUS.get(row.status, (row.get_status_display(), "secondary"))
+    return (row.get_status_display(), STATUS_TONES.get(row.status, "secondary"))
 
 
 @dataclass

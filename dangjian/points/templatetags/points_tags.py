@@ -22,15 +22,11 @@ def star_glyphs(stars: int | None) -> str:
 @register.inclusion_tag("points/stars_badge.html")
 def member_stars(member: Any) -> dict[str, Any]:
     """The badge for one member's current stars (one query; for a profile). A member in 失联
-    has none shown, and the badge says why (``LOST_CONTACT_RULE``)."""
+    has none shown: the badge says 不参评星级 and names the rule (``LOST_CONTACT_RULE``)."""
     if member is None:
         return {"stars": 0}
-    if getattr(member, "lost_contact", False):
-        since = member.lost_contact_since
-        reason = (
-            f"{since.year}年{since.month}月{since.day}日起失联" if since else "处于失联状态"
-        ) + "：失联期间不显示星级，也不参加星级评定"
-        return {"stars": 0, "lost": reason, "source": LOST_CONTACT_RULE.source}
+    if getattr(member, "lost_contact", False):  # the profile's header says since when
+        return {"stars": 0, "lost": True, "source": LOST_CONTACT_RULE.source}
     return {"stars": current_stars([member.pk]).get(member.pk, 0)}
 
 
